@@ -1,0 +1,18 @@
+"""One partition per playlist, keyed by its Spotify id (never by its name)."""
+
+from __future__ import annotations
+
+import re
+
+import dagster as dg
+
+playlist_partitions = dg.DynamicPartitionsDefinition(name="playlists")
+
+_PLAYLIST_ID = re.compile(r"[0-9A-Za-z]{22}")
+
+
+def check_playlist_id(playlist_id: str) -> str:
+    """Return the id when it is a Spotify id (22 base62 characters), else raise ValueError."""
+    if not _PLAYLIST_ID.fullmatch(playlist_id):
+        raise ValueError(f"playlist id {playlist_id!r} is not a Spotify id (22 characters from 0-9, A-Z, a-z)")
+    return playlist_id

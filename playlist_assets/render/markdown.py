@@ -1,0 +1,170 @@
+"""The markdown page of one playlist's clusters."""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from urllib.parse import quote, urlsplit
+
+import pandas as pd
+
+from playlist_assets.model import SKIP_REASONS, Clustering, PlaylistInfo
+
+TABLE_HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
+TABLE_SEPARATOR = "|:---|:---|:---|:---|:---|:---|:---|"
+SPOTIFY_LINK_PREFIX = "https://open.spotify.com/"
+
+_CELL_ESCAPES = str.maketrans(
+    {
+        **{char: "\\" + char for char in "\\|[]`*_"},
+        "<": "&lt;",
+        ">": "&gt;",
+        "&": "&amp;",
+        # Line breaks (everything str.splitlines breaks on) and tabs.
+        **{char: " " for char in "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"},
+    }
+)
+
+# Characters kept as they are in a URL; everything else (spaces, |, <, >, ", (, ), [, ], non-ASCII) is %-encoded.
+_URL_SAFE = ":/?#@!$&'*+,;=%~"
+
+_IRREGULAR_PLURALS = {"unavailable": "unavailable"}
+
+
+def escape_cell(text: str) -> str:
+    """``text`` as literal markdown: it cannot break a table or a line, start a link or emphasis, or inject HTML."""
+    return text.translate(_CELL_ESCAPES)
+
+
+def count(n: int, noun: str) -> str:
+    """``"1 track"``, ``"2 tracks"``, ``"2 unavailable"``."""
+    return f"{n} {noun if n == 1 else _IRREGULAR_PLURALS.get(noun, noun + 's')}"
+
+
+def _url(url: str) -> str:
+    """``url`` %-encoded so it cannot end a markdown link, an HTML attribute or a table cell."""
+    return quote(url, safe=_URL_SAFE)
+
+
+def _art_cell(url: str) -> str:
+    if urlsplit(url).scheme not in ("http", "https"):
+        return ""
+    return f'<img src="{html.escape(_url(url), quote=True)}" alt="" width="50" />'
+
+
+def _link_cell(url: str) -> str:
+    return f"[🔗]({_url(url)})" if url.startswith(SPOTIFY_LINK_PREFIX) else ""
+
+
+def _table_row(cells: list[str]) -> str:
+    return "|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|"
+
+
+def render_track_table(rows: pd.DataFrame, liked: frozenset[str]) -> list[str]:
+    """The lines of a track table; ``rows`` is indexed by track id, has the TRACK_COLUMNS and is in display order."""
+    lines = [TABLE_HEADER, TABLE_SEPARATOR]
+    for track_id, track in rows.iterrows():
+        lines.append(
+            _table_row(
+                [
+                    _art_cell(track["album_art_url"]),
+                    escape_cell(track["name"]),
+                    escape_cell(track["album"]),
+                    escape_cell(", ".join(track["artists"])),
+                    escape_cell(track["label"]),
+                    "💚" if track_id in liked else "",
+                    _link_cell(track["url"]),
+                ]
+            )
+        )
+    return lines
+
+
+def _how_clustered(clustering: Clustering) -> str:
+    features = escape_cell(", ".join(clustering.feature_columns))
+    quality = "" if clustering.score is None else f" (quality score {clustering.score:.2f})"
+    parts = [f"Clustered on {features} into {count(clustering.k, 'cluster')}{quality}"]
+    if clustering.axes:
+        for name, axis in zip("xy", clustering.axes):
+            parts.append(f"{name}: {escape_cell(axis.label)} ({round(axis.explained_variance * 100)} % of variance)")
+    sentence = "; ".join(parts) + "."
+    return f"{sentence} {escape_cell(clustering.note)}" if clustering.note else sentence
+
+
+def _cluster_blocks(
+    cluster: int, members: pd.DataFrame, clustering: Clustering, liked: frozenset[str], top_n: int
+) -> list[str]:
+    blocks = [f"## Cluster #{cluster}", count(len(members), "track")]
+    if clustering.profiles.get(cluster):
+        blocks.append(escape_cell(clustering.profiles[cluster]))
+    blocks.append("\n".join(render_track_table(members.iloc[:top_n], liked)))
+    rest = members.iloc[top_n:]
+    if len(rest):
+        table = "\n".join(render_track_table(rest, liked))
+        blocks.append(f"<details><summary>{count(len(rest), 'more track')}</summary>\n\n{table}\n\n</details>")
+    return blocks
+
+
+def _left_out(skipped: dict[str, int]) -> str:
+    known = [reason for reason in SKIP_REASONS if skipped.get(reason)]
+    other = sorted(reason for reason, n in skipped.items() if n and reason not in SKIP_REASONS)
+    return ", ".join(count(skipped[reason], reason) for reason in known + other)
+
+
+def _feature_sources(tracks: pd.DataFrame, features: pd.DataFrame) -> str:
+    sources = features.loc[features.index.intersection(tracks.index), "source"].value_counts()
+    by_count = sorted(sources.items(), key=lambda source_n: (-source_n[1], source_n[0]))
+    return ", ".join(f"{escape_cell(str(source))} {n}" for source, n in by_count) or "none"
+
+
+def _coverage(placed: int, tracks: pd.DataFrame, features: pd.DataFrame, skipped: dict[str, int]) -> str:
+    parts = [f"Coverage: {placed} of {count(len(tracks), 'track')} placed"]
+    if left_out := _left_out(skipped):
+        parts.append(f"left out: {left_out}")
+    if len(tracks):
+        parts.append(f"features: {_feature_sources(tracks, features)}")
+    return " · ".join(parts)
+
+
+def _not_placed_blocks(not_placed: pd.DataFrame, features: pd.DataFrame, liked: frozenset[str]) -> list[str]:
+    reasons = Counter("not clustered" if track_id in features.index else "no features" for track_id in not_placed.index)
+    why = "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()))
+    table = "\n".join(render_track_table(not_placed, liked))
+    return ["## Not placed", f"{count(len(not_placed), 'track')} not placed ({why})", table]
+
+
+def render_clusters_page(
+    *,
+    playlist: PlaylistInfo,
+    tracks: pd.DataFrame,
+    features: pd.DataFrame,
+    clustering: Clustering,
+    liked: frozenset[str],
+    image_link: str | None,
+    skipped: dict[str, int],
+    top_n: int = 10,
+) -> str:
+    """The markdown page of ``playlist``: how it was clustered, a table per cluster, what was left out and why.
+
+    ``tracks`` is indexed by track id with the TRACK_COLUMNS; ``features`` is indexed by track id and has a
+    ``source`` column; tracks missing from ``clustering.tracks`` are listed as not placed.
+    """
+    name = escape_cell(playlist.name)
+    by_position = tracks.sort_values("position", kind="stable")
+    placed = clustering.tracks[(clustering.tracks["cluster"] >= 1) & clustering.tracks.index.isin(tracks.index)]
+    blocks = [f"# Clusters in {name}"]
+    if clustering.clustered:
+        if image_link:
+            blocks.append(f"![Clusters of {name}]({_url(image_link)})")
+        blocks.append(_how_clustered(clustering))
+        for cluster, members in placed.sort_values("rank", kind="stable").groupby("cluster", sort=True):
+            blocks += _cluster_blocks(int(cluster), tracks.loc[members.index], clustering, liked, top_n)
+        not_placed = by_position[~by_position.index.isin(placed.index)]
+        if len(not_placed):
+            blocks += _not_placed_blocks(not_placed, features, liked)
+    else:
+        blocks.append(f"Not clustered: {escape_cell(clustering.note)}")
+        if len(tracks):
+            blocks.append("\n".join(render_track_table(by_position, liked)))
+    blocks.append(_coverage(len(placed), tracks, features, skipped))
+    return "\n\n".join(blocks) + "\n"

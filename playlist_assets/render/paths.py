@@ -1,0 +1,54 @@
+"""Where a playlist's page and scatter image live, and how to write them safely."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+import uuid
+from pathlib import Path
+
+MAX_NAME_PART = 40
+
+
+def playlist_slug(playlist_id: str, name: str) -> str:
+    """A readable folder name for a playlist, unique per id, safe on every file system.
+
+    The ASCII words of the name (at most ``MAX_NAME_PART`` characters) plus 8 hex digits of the id's SHA-1
+    (ids are case-sensitive, so the id itself could collide on case-insensitive file systems).
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
+    name_part = words[:MAX_NAME_PART].rstrip("_") or "playlist"
+    suffix = hashlib.sha1(playlist_id.encode("utf-8")).hexdigest()[:8]
+    return f"{name_part}_{suffix}"
+
+
+def page_path(output_dir: Path, slug: str) -> Path:
+    """The playlist's clusters page."""
+    return output_dir / "playlists" / slug / "clusters.md"
+
+
+def scatter_path(output_dir: Path, slug: str) -> Path:
+    """The playlist's scatter image."""
+    return output_dir / "images" / "playlists" / slug / "clusters" / "clusters_scatter.png"
+
+
+def relative_link(from_file: Path, to_file: Path) -> str:
+    """The link from ``from_file`` to ``to_file``, relative to ``from_file``'s folder, with ``/`` separators."""
+    return Path(os.path.relpath(to_file, from_file.parent)).as_posix()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see either the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temp, "xb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)

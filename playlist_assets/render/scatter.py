@@ -1,0 +1,80 @@
+"""The scatter image of one playlist's clusters."""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import cache
+
+import matplotlib
+import matplotlib.style
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.ft2font import FT2Font
+
+from playlist_assets.model import Clustering
+from playlist_assets.render.markdown import count
+
+FIGURE_SIZE = (9, 6)  # inches
+DPI = 100
+STYLE = "default"  # matplotlib's own defaults, whatever the user's matplotlibrc says: same input, same bytes
+
+
+@cache
+def _font_characters() -> frozenset[int]:
+    """The code points the default font (DejaVu Sans, shipped with matplotlib) has glyphs for."""
+    with matplotlib.style.context(STYLE):
+        return frozenset(FT2Font(findfont(FontProperties())).get_charmap())
+
+
+def drawable(text: str) -> str:
+    """``text`` without the characters the font cannot draw (CJK, emoji...), whitespace collapsed."""
+    covered = "".join(char for char in text if ord(char) in _font_characters())
+    return re.sub(r"\s+", " ", covered).strip()
+
+
+def _colour(cluster: int, k: int) -> tuple[float, ...]:
+    colours = matplotlib.colormaps["tab10" if k <= 10 else "tab20"].colors
+    return colours[(cluster - 1) % len(colours)]
+
+
+def build_scatter_figure(clustering: Clustering, title: str) -> Figure:
+    """The scatter of the clustered tracks on the two axes, one colour per cluster, centres marked."""
+    if not clustering.clustered or clustering.axes is None:
+        raise ValueError("only a clustered playlist has a scatter")
+    with matplotlib.style.context(STYLE):
+        figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
+        FigureCanvasAgg(figure)
+        ax = figure.add_subplot()
+        points = clustering.tracks[clustering.tracks["cluster"] >= 1]
+        for cluster, members in points.groupby("cluster", sort=True):
+            ax.scatter(
+                members["x"],
+                members["y"],
+                s=20,
+                alpha=0.8,
+                color=_colour(int(cluster), clustering.k),
+                label=f"Cluster {cluster} ({count(len(members), 'track')})",
+            )
+        centres = clustering.centres
+        ax.scatter(centres["x"], centres["y"], s=120, marker="X", color="black", label="Centre")
+        x_axis, y_axis = clustering.axes
+        ax.set_xlabel(_axis_label(x_axis.label, x_axis.explained_variance), parse_math=False)
+        ax.set_ylabel(_axis_label(y_axis.label, y_axis.explained_variance), parse_math=False)
+        ax.set_title(drawable(title) or "Clusters", parse_math=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    return figure
+
+
+def _axis_label(label: str, explained_variance: float) -> str:
+    return f"{drawable(label)} ({round(explained_variance * 100)} %)"
+
+
+def render_scatter(clustering: Clustering, title: str) -> bytes:
+    """The scatter as PNG bytes; the same input gives the same bytes."""
+    figure = build_scatter_figure(clustering, title)
+    buffer = io.BytesIO()
+    with matplotlib.style.context(STYLE):
+        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()

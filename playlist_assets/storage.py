@@ -1,0 +1,74 @@
+"""An IO manager that keeps one pickle per asset partition and accepts multi-partition outputs.
+
+Dagster's built-in filesystem IO manager refuses an output that covers several partitions, which a
+backfill run over many playlists (``BackfillPolicy.multi_run``) produces. Here such an output is a
+dict keyed by partition, and an input covering several partitions is loaded as one.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+
+class PartitionedPickleIOManager(dg.ConfigurableIOManagerFactory):
+    """Stores ``<base_dir>/<asset key>/<partition>.pkl`` (``<asset key>.pkl`` when unpartitioned).
+
+    ``base_dir`` defaults to the Dagster instance's storage folder, so values live beside run history.
+    """
+
+    base_dir: str | None = None
+
+    def create_io_manager(self, context: dg.InitResourceContext) -> PickleStore:
+        return PickleStore(Path(self.base_dir or context.instance.storage_directory()))
+
+
+class PickleStore(dg.IOManager):
+    """The IO manager proper; see ``PartitionedPickleIOManager``."""
+
+    def __init__(self, base_dir: Path):
+        self.base_dir = base_dir
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        if context.has_asset_partitions and len(context.asset_partition_keys) > 1:
+            missing = set(context.asset_partition_keys) - set(obj)
+            if missing:
+                raise ValueError(f"{context.asset_key.to_user_string()}: no output for partitions {sorted(missing)}")
+            for key in context.asset_partition_keys:
+                self._write(self._path(context, key), obj[key])
+        else:
+            key = context.asset_partition_key if context.has_asset_partitions else None
+            self._write(self._path(context, key), obj)
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        if context.has_asset_partitions and len(context.asset_partition_keys) > 1:
+            return {key: self._read(context, key) for key in context.asset_partition_keys}
+        key = context.asset_partition_key if context.has_asset_partitions else None
+        return self._read(context, key)
+
+    def _path(self, context: dg.InputContext | dg.OutputContext, partition_key: str | None) -> Path:
+        folder = self.base_dir.joinpath(*context.asset_key.path)
+        if partition_key is not None and (Path(partition_key).name != partition_key or partition_key in {".", ".."}):
+            raise ValueError(f"partition key {partition_key!r} cannot name a file")
+        return folder / f"{partition_key}.pkl" if partition_key is not None else folder.with_suffix(".pkl")
+
+    def _read(self, context: dg.InputContext, partition_key: str | None) -> Any:
+        path = self._path(context, partition_key)
+        if not path.exists():
+            asset = context.asset_key.to_user_string()
+            where = f"partition {partition_key!r} of " if partition_key else ""
+            raise FileNotFoundError(f"{where}{asset} has not been materialized yet (no {path}); materialize it first")
+        with path.open("rb") as stored:
+            return pickle.load(stored)
+
+    @staticmethod
+    def _write(path: Path, obj: Any) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temp:
+            pickle.dump(obj, temp, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp.name, path)

@@ -1,0 +1,79 @@
+"""The asset graph on an ephemeral instance, on the demo library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
+from playlist_assets.jobs import LIKED_KEYS
+
+
+def materialize_playlist(instance, resources, playlist_id: str) -> dg.ExecuteInProcessResult:
+    instance.add_dynamic_partitions("playlists", [playlist_id])
+    if instance.get_latest_materialization_event(LIKED_KEYS[0]) is None:
+        dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
+    return dg.materialize(ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=playlist_id, instance=instance, resources=resources)
+
+
+def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == asset]
+    return {key: getattr(value, "value", value) for key, value in event.materialization.metadata.items()}
+
+
+def test_international_pop_gets_a_page_and_a_scatter(instance, resources, demo_playlists):
+    playlist = demo_playlists["International Pop"]
+    result = materialize_playlist(instance, resources, playlist.id)
+    assert result.success
+
+    page = Path(result.output_for_node("clusters_page"))
+    image = Path(result.output_for_node("clusters_scatter"))
+    output = Path(resources["output"].path)
+    assert page.parent.parent == output / "playlists" and page.name == "clusters.md"
+    assert image.read_bytes().startswith(b"\x89PNG")
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("# Clusters in International Pop\n")
+    assert "מי זאת" in text and "きらり" in text and "青春修炼手册" in text and "💚" in text
+    assert "demo (synthetic)" in text
+
+    raw = metadata(result, "raw_tracks")
+    clusters = metadata(result, "track_clusters")
+    page_meta = metadata(result, "clusters_page")
+    assert raw["dagster/row_count"] == 99
+    assert clusters["k"] >= 2 and clusters["silhouette"] > 0
+    assert page_meta["coverage"] == "99 of 99 tracks placed"
+    assert page_meta["page"].startswith("# Clusters in International Pop")
+    assert "data:image/png;base64," in metadata(result, "clusters_scatter")["scatter"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 2])
+def test_playlist_too_small_gets_an_explanatory_page_and_no_image(instance, resources, demo_playlists, size):
+    [playlist] = [p for p in demo_playlists.values() if p.total_items == size]
+    result = materialize_playlist(instance, resources, playlist.id)
+    assert result.success
+    assert result.output_for_node("clusters_scatter") is None
+    text = Path(result.output_for_node("clusters_page")).read_text(encoding="utf-8")
+    assert "too few" in text or "no playable tracks" in text
+    assert "![" not in text
+    assert metadata(result, "track_clusters")["k"] == 0
+
+
+def test_items_that_are_not_tracks_are_counted_by_reason(instance, resources, demo_playlists):
+    messy = [p for p in demo_playlists.values() if "local" in p.name.lower() or "mess" in p.name.lower()]
+    assert messy, "the demo library has a playlist with local files, episodes and empty items"
+    result = materialize_playlist(instance, resources, messy[0].id)
+    left_out = metadata(result, "raw_tracks")["left out"]
+    assert {"local file", "episode", "empty item", "duplicate"} <= set(left_out)
+    assert all(count > 0 for count in left_out.values())
+
+
+def test_partition_key_that_is_not_a_playlist_id_fails_naming_it(instance, resources):
+    with pytest.raises(Exception, match=r"'not-a-playlist' is not a Spotify id"):
+        materialize_playlist(instance, resources, "not-a-playlist")
+
+
+def test_playlist_missing_from_the_source_fails_naming_it(instance, resources):
+    with pytest.raises(Exception, match="0000000000000000000000"):
+        materialize_playlist(instance, resources, "0000000000000000000000")

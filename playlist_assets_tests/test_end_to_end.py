@@ -1,0 +1,37 @@
+"""The README's first command, run as a newcomer would, into a temporary folder."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_first_readme_command_writes_a_page_for_every_playlist(tmp_path, demo_playlists):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "PLAYLIST_ASSETS_OUTPUT": str(tmp_path / "out")}
+    done = subprocess.run(["./run.sh"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"{len(demo_playlists)} pages written" in done.stdout
+
+    pages = sorted((tmp_path / "out" / "playlists").glob("*/clusters.md"))
+    assert len(pages) == len(demo_playlists)
+    titles = {page.read_text(encoding="utf-8").splitlines()[0] for page in pages}
+    assert "# Clusters in International Pop" in titles
+    with_image = 0
+    for page in pages:
+        for target in re.findall(r"\]\(([^)]+)\)", page.read_text(encoding="utf-8")):
+            if not target.startswith("https://"):
+                assert (page.parent / target).resolve().is_file(), f"{page}: broken link {target}"
+                with_image += target.endswith(".png")
+    assert with_image >= len(demo_playlists) - 3  # all but the playlists of 0, 1 and 2 tracks
+
+    # the instance is persistent: a second process sees the partitions and the materializations
+    check = subprocess.run(
+        ["./run.sh", "python", "-c", "import dagster as dg; print(len(dg.DagsterInstance.get().get_dynamic_partitions('playlists')))"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert check.stdout.strip() == str(len(demo_playlists))
