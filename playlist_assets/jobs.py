@@ -5,12 +5,10 @@ from __future__ import annotations
 import dagster as dg
 
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, liked_tracks
-from playlist_assets.partitions import playlist_partitions
 
 refresh_job = dg.define_asset_job(
     "refresh_playlists",
     selection=dg.AssetSelection.assets(*ALL_ASSETS),
-    partitions_def=playlist_partitions,
     description="Liked Songs, or one playlist's chain from raw_tracks to clusters_page.",
 )
 

@@ -9,6 +9,7 @@ import pytest
 
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
 from playlist_assets.jobs import LIKED_KEYS
+from playlist_assets.sources.demo_library import ODDS_AND_ENDS, ODDS_AND_ENDS_SKIPPED
 
 
 def materialize_playlist(instance, resources, playlist_id: str) -> dg.ExecuteInProcessResult:
@@ -61,12 +62,11 @@ def test_playlist_too_small_gets_an_explanatory_page_and_no_image(instance, reso
 
 
 def test_items_that_are_not_tracks_are_counted_by_reason(instance, resources, demo_playlists):
-    messy = [p for p in demo_playlists.values() if "local" in p.name.lower() or "mess" in p.name.lower()]
-    assert messy, "the demo library has a playlist with local files, episodes and empty items"
-    result = materialize_playlist(instance, resources, messy[0].id)
-    left_out = metadata(result, "raw_tracks")["left out"]
-    assert {"local file", "episode", "empty item", "duplicate"} <= set(left_out)
-    assert all(count > 0 for count in left_out.values())
+    result = materialize_playlist(instance, resources, demo_playlists[ODDS_AND_ENDS].id)
+    assert metadata(result, "raw_tracks")["left out"] == ODDS_AND_ENDS_SKIPPED
+    assert metadata(result, "raw_tracks")["dagster/row_count"] == 30
+    text = Path(result.output_for_node("clusters_page")).read_text(encoding="utf-8")
+    assert "left out: 2 local files, 2 episodes, 2 unavailable, 2 empty items, 2 duplicates" in text
 
 
 def test_partition_key_that_is_not_a_playlist_id_fails_naming_it(instance, resources):

@@ -6,16 +6,17 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from playlist_assets.analysis.vocabulary import feature_word
 from playlist_assets.model import Axis, Clustering
 
 #: Share of the variance the clustering space (PCA) keeps.
 VARIANCE_KEPT = 0.9
-#: Above this many tracks the silhouette is computed on a fixed random sample of this size.
-SILHOUETTE_SAMPLE = 2000
+#: Above this many tracks, KMeans is fitted and scored on a fixed random sample of this size.
+SAMPLE_SIZE = 2000
 #: A k is eligible only if its smallest cluster has at least this share of the tracks (and 2).
 MIN_CLUSTER_SHARE = 0.03
 #: The best silhouette must beat the one of a single random blob by this much for k >= 2.
@@ -33,13 +34,14 @@ def cluster_tracks(
 ) -> Clustering:
     """Cluster tracks (index = unique track ids) by their numeric, finite feature columns.
 
-    Standardised, varying columns are reduced by PCA to 90% of their variance; KMeans is
-    run for k = 2..min(max_k, n // 4), keeping only k whose smallest cluster has at least
-    max(2, 3% of n) tracks, and the k with the best silhouette wins. That k is kept only if
-    its silhouette beats, by ``BLOB_MARGIN``, the best silhouette of the same search on one
-    random normal blob with the same n and PCA variances; otherwise k = 1 (no natural
-    clusters). Fewer than ``min_tracks`` tracks, or no varying column: not clustered (k = 0).
-    The result does not depend on the order of the rows and is the same on every run.
+    Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans
+    runs for k = 2..min(max_k, n // 4); a k counts only if its smallest cluster has at least
+    max(2, 3% of n) tracks, and the k with the best silhouette wins. It is kept only if its
+    silhouette beats by ``BLOB_MARGIN`` the best silhouette of the same search on one random
+    normal blob with the same n and PCA variances; otherwise k = 1 (no natural clusters).
+    Fewer than ``min_tracks`` tracks, or no varying column: not clustered (k = 0).
+    Above 2,000 tracks KMeans is fitted and scored on a fixed sample of 2,000.
+    The result is the same on every run and for any order of the rows.
     """
     if min_tracks < 2 or max_k < 2:
         raise ValueError(f"min_tracks and max_k must be at least 2, got {min_tracks} and {max_k}")
@@ -58,34 +60,7 @@ def cluster_tracks(
     points = space.transform(scaled)
     distinct = len(np.unique(scaled, axis=0))
     ks = range(2, min(max_k, max(2, n // 4), distinct) + 1)
-    min_size = max(2, int(np.ceil(MIN_CLUSTER_SHARE * n)))
-    found = _search(points, ks, min_size, random_state)
-    blob = np.random.default_rng(random_state).standard_normal(points.shape)
-    blob_scores = _search(blob * np.sqrt(space.explained_variance_), ks, min_size, random_state)
-    blob_best = max((score for score, _ in blob_scores.values()), default=-1.0)
-
-    scores = {k: score for k, (score, _) in found.items()}
-    best = max(scores, key=scores.get, default=None)
-    tested = f"k={ks.start}..{ks.stop - 1}" if len(ks) > 1 else f"k={ks.start}"
-    if best is None:
-        k, labels = 1, np.zeros(n, dtype=int)
-        note = (
-            f"No natural clusters: no k in {tested} gives clusters of at least "
-            f"{min_size} tracks; shown as one cluster"
-        )
-    elif scores[best] < blob_best + BLOB_MARGIN:
-        k, labels = 1, np.zeros(n, dtype=int)
-        note = (
-            f"No natural clusters: best silhouette {scores[best]:.2f} (k={best}) is not clearly "
-            f"better than for one random blob ({blob_best:.2f}); shown as one cluster"
-        )
-    else:
-        k, labels = best, found[best][1]
-        note = (
-            f"k={k} chosen by silhouette ({scores[k]:.2f}) over {tested}; "
-            f"one random blob scores {blob_best:.2f}"
-        )
-
+    k, labels, scores, note = _choose_k(points, space.explained_variance_, ks, random_state)
     clusters = _numbered(labels)
     centres = np.array([points[clusters == c].mean(axis=0) for c in range(1, k + 1)])
     distance = np.linalg.norm(points - centres[clusters - 1], axis=1)
@@ -170,15 +145,53 @@ def _not_clustered(index: pd.Index, note: str) -> Clustering:
     )
 
 
+def _choose_k(
+    points: np.ndarray, variances: np.ndarray, ks: range, random_state: int
+) -> tuple[int, np.ndarray, dict[int, float], str]:
+    """k, KMeans labels, silhouette per eligible k and a note saying why (see ``cluster_tracks``)."""
+    n = len(points)
+    min_size = max(2, int(np.ceil(MIN_CLUSTER_SHARE * n)))
+    found = _search(points, ks, min_size, random_state)
+    blob = np.random.default_rng(random_state).standard_normal(points.shape) * np.sqrt(variances)
+    blob_best = max((score for score, _ in _search(blob, ks, min_size, random_state).values()), default=-1.0)
+    scores = {k: score for k, (score, _) in found.items()}
+    best = max(scores, key=scores.get, default=None)
+    tested = f"k={ks.start}..{ks.stop - 1}" if len(ks) > 1 else f"k={ks.start}"
+    one_cluster = np.zeros(n, dtype=int)
+    if best is None:
+        return 1, one_cluster, scores, (
+            f"No natural clusters: no k in {tested} gives clusters of at least "
+            f"{min_size} tracks; shown as one cluster"
+        )
+    if scores[best] < blob_best + BLOB_MARGIN:
+        return 1, one_cluster, scores, (
+            f"No natural clusters: best silhouette {scores[best]:.2f} (k={best}) is not clearly "
+            f"better than for one random blob ({blob_best:.2f}); shown as one cluster"
+        )
+    return best, found[best][1], scores, (
+        f"k={best} chosen by silhouette ({scores[best]:.2f}) over {tested}; "
+        f"one random blob scores {blob_best:.2f}"
+    )
+
+
 def _search(points: np.ndarray, ks: range, min_size: int, random_state: int) -> dict:
-    """k -> (silhouette, labels) of KMeans, for each k whose clusters all have ``min_size`` points."""
-    sample = SILHOUETTE_SAMPLE if len(points) > SILHOUETTE_SAMPLE else None
+    """k -> (silhouette, labels) of KMeans, for each k whose clusters all have ``min_size`` points.
+
+    Above ``SAMPLE_SIZE`` points, KMeans is fitted and scored on a fixed random sample and
+    the other points are assigned to the nearest centre. One OpenMP thread: KMeans sums
+    its chunks in thread order, so more threads would change the last bits from run to run.
+    """
+    rng = np.random.default_rng(random_state)
+    sample = np.sort(rng.choice(len(points), min(len(points), SAMPLE_SIZE), replace=False))
+    distances = pairwise_distances(points[sample])
     found = {}
-    for k in ks:
-        labels = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit_predict(points)
-        if np.bincount(labels, minlength=k).min() >= min_size:
-            score = silhouette_score(points, labels, sample_size=sample, random_state=random_state)
-            found[k] = (float(score), labels)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        for k in ks:
+            kmeans = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(points[sample])
+            labels = kmeans.predict(points)
+            if np.bincount(labels, minlength=k).min() >= min_size:
+                score = silhouette_score(distances, labels[sample], metric="precomputed")
+                found[k] = (float(score), labels)
     return found
 
 

@@ -107,7 +107,7 @@ def clusters_page(
     track_features: pd.DataFrame,
     track_clusters: Clustering,
     clusters_scatter: str | None,
-    liked_tracks: frozenset[str],
+    liked_tracks: frozenset,
     output: OutputFolder,
 ) -> dg.Output[str]:
     """The page "Clusters in <playlist>": each cluster's size and most representative tracks."""

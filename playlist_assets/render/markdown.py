@@ -127,7 +127,8 @@ def _coverage(placed: int, tracks: pd.DataFrame, features: pd.DataFrame, skipped
 
 
 def _not_placed_blocks(not_placed: pd.DataFrame, features: pd.DataFrame, liked: frozenset[str]) -> list[str]:
-    reasons = Counter("not clustered" if track_id in features.index else "no features" for track_id in not_placed.index)
+    has_features = not_placed.index.isin(features.index)
+    reasons = Counter("incomplete features" if found else "no features" for found in has_features)
     why = "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()))
     table = "\n".join(render_track_table(not_placed, liked))
     return ["## Not placed", f"{count(len(not_placed), 'track')} not placed ({why})", table]
@@ -163,7 +164,7 @@ def render_clusters_page(
         if len(not_placed):
             blocks += _not_placed_blocks(not_placed, features, liked)
     else:
-        blocks.append(f"Not clustered: {escape_cell(clustering.note)}")
+        blocks.append(f"Not clustered — {escape_cell(clustering.note)}")
         if len(tracks):
             blocks.append("\n".join(render_track_table(by_position, liked)))
     blocks.append(_coverage(len(placed), tracks, features, skipped))

@@ -15,11 +15,12 @@ MAX_NAME_PART = 40
 def playlist_slug(playlist_id: str, name: str) -> str:
     """A readable folder name for a playlist, unique per id, safe on every file system.
 
-    The ASCII words of the name (at most ``MAX_NAME_PART`` characters) plus 8 hex digits of the id's SHA-1
-    (ids are case-sensitive, so the id itself could collide on case-insensitive file systems).
+    The ASCII words of the name, accents dropped (at most ``MAX_NAME_PART`` characters), plus 8 hex digits of the
+    id's SHA-1 (ids are case-sensitive, so the id itself could collide on case-insensitive file systems).
     """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    words = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    unaccented = "".join(char for char in decomposed if not unicodedata.combining(char))
+    words = re.sub(r"[^a-z0-9]+", "_", unaccented).strip("_")
     name_part = words[:MAX_NAME_PART].rstrip("_") or "playlist"
     suffix = hashlib.sha1(playlist_id.encode("utf-8")).hexdigest()[:8]
     return f"{name_part}_{suffix}"

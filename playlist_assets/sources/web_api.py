@@ -38,7 +38,13 @@ AUDIO_FEATURE_COLUMNS = (
 
 GetJson = Callable[[str], dict]
 
-_NON_STRING_DTYPES = {"artists": "object", "artist_ids": "object", "duration_ms": "int64", "explicit": "bool", "position": "int64"}
+_NON_STRING_DTYPES = {
+    "artists": "object",
+    "artist_ids": "object",
+    "duration_ms": "int64",
+    "explicit": "bool",
+    "position": "int64",
+}
 _TRACK_DTYPES = {column: _NON_STRING_DTYPES.get(column, "str") for column in TRACK_COLUMNS}
 
 
