@@ -16,7 +16,7 @@ def partition_changes(known: set[str], playlists: list[PlaylistInfo]) -> tuple[l
     return sorted(current - known), sorted(known - current)
 
 
-@dg.sensor(job=refresh_job, minimum_interval_seconds=600, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job=refresh_job, minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.RUNNING)
 def playlist_discovery_sensor(context: dg.SensorEvaluationContext, source: PlaylistSource):
     """Add new playlists as partitions and materialize them; drop the partitions of deleted ones.
 

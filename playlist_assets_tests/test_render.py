@@ -158,9 +158,9 @@ def test_page_head_says_how_it_was_clustered():
     assert page.startswith(
         "# Clusters in International Pop\n\n"
         "![Clusters of International Pop](../../images/x/clusters_scatter.png)\n\n"
-        "Clustered on energy, danceability into 2 clusters (quality score 0.41); "
-        "x: Energetic · Danceable · not Acoustic (34 % of variance); y: Calm · Sad (21 % of variance). "
-        "k chosen by silhouette among 2-6.\n\n"
+        "2 clusters among 2 tracks, by energy and danceability. k chosen by silhouette among 2-6.\n\n"
+        "Scatter axes: x = Energetic · Danceable · not Acoustic (34 % of variance); "
+        "y = Calm · Sad (21 % of variance).\n\n"
         "## Cluster #1\n\n1 track\n\n"
     )
     assert "\n\n## Cluster #2\n\n1 track\n\n" in page

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import pairwise_distances, silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_samples
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
@@ -19,7 +21,10 @@ VARIANCE_KEPT = 0.9
 SAMPLE_SIZE = 2000
 #: A k is eligible only if its smallest cluster has at least this share of the tracks (and 2).
 MIN_CLUSTER_SHARE = 0.03
-#: The best silhouette must beat the one of a single random blob by this much for k >= 2.
+#: A k is eligible only if each cluster's mean silhouette is at least this (Kaufman and
+#: Rousseeuw: 0.25 or less means "no substantial structure").
+MIN_CLUSTER_SILHOUETTE = 0.25
+#: For k >= 2, a silhouette must beat a random blob's at the same k by at least this much.
 BLOB_MARGIN = 0.05
 #: Features whose cluster mean is this many standard deviations off the playlist's make a profile.
 PROFILE_MIN_Z = 0.3
@@ -35,12 +40,18 @@ def cluster_tracks(
     """Cluster tracks (index = unique track ids) by their numeric, finite feature columns.
 
     Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans
-    runs for k = 2..min(max_k, n // 4); a k counts only if its smallest cluster has at least
-    max(2, 3% of n) tracks, and the k with the best silhouette wins. It is kept only if its
-    silhouette beats by ``BLOB_MARGIN`` the best silhouette of the same search on one random
-    normal blob with the same n and PCA variances; otherwise k = 1 (no natural clusters).
+    runs for k = 2..min(max_k, n // 4). A k is eligible if each of its clusters has at least
+    max(2, 3% of n) tracks and a mean silhouette of at least 0.25. The same search runs on
+    one random normal blob with the same n and PCA variances, and the eligible k whose
+    silhouette beats the blob's at that k by the most wins, if by at least 0.05; otherwise
+    k = 1 (no natural clusters). Measuring against the blob at the same k matters: the plain
+    best silhouette picks k = 2 whenever one group lies far from all the others.
+    Above 2,000 tracks, KMeans is fitted and scored on a fixed sample of 2,000 of them.
     Fewer than ``min_tracks`` tracks, or no varying column: not clustered (k = 0).
-    Above 2,000 tracks KMeans is fitted and scored on a fixed sample of 2,000.
+
+    ``scores`` holds the silhouette of every k whose clusters were all large enough;
+    ``distance`` is to the cluster's centre in the PCA space above; x, y come from a
+    separate 2-D PCA of the standardised columns.
     The result is the same on every run and for any order of the rows.
     """
     if min_tracks < 2 or max_k < 2:
@@ -48,9 +59,9 @@ def cluster_tracks(
     data = _checked(features).sort_index()
     n = len(data)
     if n < min_tracks:
-        return _not_clustered(
-            features.index, f"{_tracks(n)}: too few to cluster (at least {min_tracks} needed)"
-        )
+        tracks = "1 track" if n == 1 else f"{n} tracks"
+        note = f"{tracks}: too few to cluster (at least {min_tracks} needed)"
+        return _not_clustered(features.index, note)
     columns = data.columns[(data.max() > data.min()).to_numpy()]
     if columns.empty:
         return _not_clustered(features.index, "All tracks have identical features")
@@ -64,6 +75,7 @@ def cluster_tracks(
     clusters = _numbered(labels)
     centres = np.array([points[clusters == c].mean(axis=0) for c in range(1, k + 1)])
     distance = np.linalg.norm(points - centres[clusters - 1], axis=1)
+    rank = pd.Series(distance).groupby(clusters).rank(method="first").astype(int)
     xy, axes = _projection(scaled, columns)
     tracks = pd.DataFrame(
         {
@@ -71,7 +83,7 @@ def cluster_tracks(
             "distance": distance,
             "x": xy[:, 0],
             "y": xy[:, 1],
-            "rank": pd.Series(distance).groupby(clusters).rank(method="first").astype(int).to_numpy(),
+            "rank": rank.to_numpy(),
         },
         index=data.index,
     )
@@ -89,7 +101,7 @@ def cluster_tracks(
 
 
 def _checked(features: pd.DataFrame) -> pd.DataFrame:
-    """``features`` as floats; ValueError for duplicate ids, non-numeric columns or non-finite values."""
+    """``features`` as floats; ValueError for duplicate ids, non-numeric or non-finite values."""
     if not features.index.is_unique:
         duplicated = features.index[features.index.duplicated()].unique()
         raise ValueError(f"Duplicate track ids: {_few(duplicated)}")
@@ -111,10 +123,6 @@ def _few(names, shown: int = 5) -> str:
     names = [str(name) for name in names]
     rest = f" and {len(names) - shown} more" if len(names) > shown else ""
     return ", ".join(names[:shown]) + rest
-
-
-def _tracks(n: int) -> str:
-    return f"{n} track" if n == 1 else f"{n} tracks"
 
 
 def _not_clustered(index: pd.Index, note: str) -> Clustering:
@@ -145,54 +153,71 @@ def _not_clustered(index: pd.Index, note: str) -> Clustering:
     )
 
 
+class _Split(NamedTuple):
+    """One KMeans run: its silhouette, the lowest mean silhouette of a cluster, the labels."""
+
+    score: float
+    weakest: float
+    labels: np.ndarray
+
+
 def _choose_k(
     points: np.ndarray, variances: np.ndarray, ks: range, random_state: int
 ) -> tuple[int, np.ndarray, dict[int, float], str]:
-    """k, KMeans labels, silhouette per eligible k and a note saying why (see ``cluster_tracks``)."""
+    """k, KMeans labels, silhouette per large-enough k, and a note saying why (see above)."""
     n = len(points)
     min_size = max(2, int(np.ceil(MIN_CLUSTER_SHARE * n)))
-    found = _search(points, ks, min_size, random_state)
+    splits = _splits(points, ks, min_size, random_state)
     blob = np.random.default_rng(random_state).standard_normal(points.shape) * np.sqrt(variances)
-    blob_best = max((score for score, _ in _search(blob, ks, min_size, random_state).values()), default=-1.0)
-    scores = {k: score for k, (score, _) in found.items()}
-    best = max(scores, key=scores.get, default=None)
+    blob_splits = _splits(blob, ks, min_size, random_state)
+    gains = {
+        k: split.score - blob_splits[k].score
+        for k, split in splits.items()
+        if split.weakest >= MIN_CLUSTER_SILHOUETTE and k in blob_splits
+    }
+    scores = {k: split.score for k, split in splits.items()}
+    best = max(gains, key=gains.get, default=None)
     tested = f"k={ks.start}..{ks.stop - 1}" if len(ks) > 1 else f"k={ks.start}"
-    one_cluster = np.zeros(n, dtype=int)
+    if best is not None and gains[best] >= BLOB_MARGIN:
+        note = (
+            f"k={best} chosen over {tested}: its silhouette ({scores[best]:.2f}) beats "
+            f"one random blob's ({blob_splits[best].score:.2f}) by the most"
+        )
+        return best, splits[best].labels, scores, note
     if best is None:
-        return 1, one_cluster, scores, (
-            f"No natural clusters: no k in {tested} gives clusters of at least "
-            f"{min_size} tracks; shown as one cluster"
+        reason = (
+            f"no split ({tested}) gives clusters that each have at least {min_size} tracks "
+            f"and a mean silhouette of at least {MIN_CLUSTER_SILHOUETTE}"
         )
-    if scores[best] < blob_best + BLOB_MARGIN:
-        return 1, one_cluster, scores, (
-            f"No natural clusters: best silhouette {scores[best]:.2f} (k={best}) is not clearly "
-            f"better than for one random blob ({blob_best:.2f}); shown as one cluster"
+    else:
+        reason = (
+            f"no split ({tested}) has a silhouette clearly above one random blob's "
+            f"(best: k={best}, {scores[best]:.2f} vs {blob_splits[best].score:.2f})"
         )
-    return best, found[best][1], scores, (
-        f"k={best} chosen by silhouette ({scores[best]:.2f}) over {tested}; "
-        f"one random blob scores {blob_best:.2f}"
-    )
+    note = f"No natural clusters: {reason}; shown as one cluster"
+    return 1, np.zeros(n, dtype=int), scores, note
 
 
-def _search(points: np.ndarray, ks: range, min_size: int, random_state: int) -> dict:
-    """k -> (silhouette, labels) of KMeans, for each k whose clusters all have ``min_size`` points.
+def _splits(points: np.ndarray, ks: range, min_size: int, random_state: int) -> dict[int, _Split]:
+    """KMeans for each k in ``ks`` whose clusters all have at least ``min_size`` points.
 
     Above ``SAMPLE_SIZE`` points, KMeans is fitted and scored on a fixed random sample and
-    the other points are assigned to the nearest centre. One OpenMP thread: KMeans sums
-    its chunks in thread order, so more threads would change the last bits from run to run.
+    the other points go to the nearest centre. One thread: KMeans adds up its threads'
+    partial sums in whatever order they finish, which would change the last bits.
     """
     rng = np.random.default_rng(random_state)
     sample = np.sort(rng.choice(len(points), min(len(points), SAMPLE_SIZE), replace=False))
-    distances = pairwise_distances(points[sample])
-    found = {}
-    with threadpool_limits(limits=1, user_api="openmp"):
+    splits = {}
+    with threadpool_limits(limits=1):
+        distances = pairwise_distances(points[sample])
         for k in ks:
-            kmeans = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(points[sample])
-            labels = kmeans.predict(points)
+            kmeans = KMeans(n_clusters=k, n_init=10, random_state=random_state)
+            labels = kmeans.fit(points[sample]).predict(points)
             if np.bincount(labels, minlength=k).min() >= min_size:
-                score = silhouette_score(distances, labels[sample], metric="precomputed")
-                found[k] = (float(score), labels)
-    return found
+                widths = silhouette_samples(distances, labels[sample], metric="precomputed")
+                weakest = pd.Series(widths).groupby(labels[sample]).mean().min()
+                splits[k] = _Split(float(widths.mean()), float(weakest), labels)
+    return splits
 
 
 def _numbered(labels: np.ndarray) -> np.ndarray:
@@ -206,14 +231,13 @@ def _numbered(labels: np.ndarray) -> np.ndarray:
 
 
 def _projection(scaled: np.ndarray, columns: pd.Index) -> tuple[np.ndarray, tuple[Axis, Axis]]:
-    """2-D PCA coordinates and labelled axes, each axis signed so its strongest loading is positive."""
+    """2-D PCA coordinates and labelled axes (scikit-learn signs each component so that its
+    largest loading is positive: the label starts with that feature's "high" word)."""
     pca = PCA(n_components=min(2, scaled.shape[1]), svd_solver="full").fit(scaled)
-    strongest = np.abs(pca.components_).argmax(axis=1)
-    signs = np.sign(pca.components_[np.arange(len(strongest)), strongest])
-    xy = pca.transform(scaled) * signs
+    xy = pca.transform(scaled)
     axes = [
-        Axis(_axis_label(loadings * sign, columns), float(ratio))
-        for loadings, sign, ratio in zip(pca.components_, signs, pca.explained_variance_ratio_)
+        Axis(_axis_label(loadings, columns), float(ratio))
+        for loadings, ratio in zip(pca.components_, pca.explained_variance_ratio_)
     ]
     if len(axes) == 1:
         xy = np.column_stack([xy[:, 0], np.zeros(len(xy))])
@@ -239,7 +263,7 @@ def _profiles(scaled: pd.DataFrame, clusters: np.ndarray) -> dict[int, str]:
         strongest = z.abs().sort_values(ascending=False, kind="stable").iloc[:MOST_WORDS]
         words = [feature_word(c, z[c] > 0) for c in strongest.index if strongest[c] > PROFILE_MIN_Z]
         profiles[int(cluster)] = (
-            f"{', '.join(words)} (compared with the whole playlist)"
+            f"{', '.join(words)} (vs. the playlist's average)"
             if words
             else "close to the playlist's average"
         )

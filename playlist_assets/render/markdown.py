@@ -16,7 +16,7 @@ SPOTIFY_LINK_PREFIX = "https://open.spotify.com/"
 
 _CELL_ESCAPES = str.maketrans(
     {
-        **{char: "\\" + char for char in "\\|[]`*_"},
+        **{char: "\\" + char for char in "\\|[]`*_#~"},
         "<": "&lt;",
         ">": "&gt;",
         "&": "&amp;",
@@ -80,15 +80,16 @@ def render_track_table(rows: pd.DataFrame, liked: frozenset[str]) -> list[str]:
     return lines
 
 
-def _how_clustered(clustering: Clustering) -> str:
-    features = escape_cell(", ".join(clustering.feature_columns))
-    quality = "" if clustering.score is None else f" (quality score {clustering.score:.2f})"
-    parts = [f"Clustered on {features} into {count(clustering.k, 'cluster')}{quality}"]
+def _how_clustered(clustering: Clustering) -> list[str]:
+    """A sentence on the clustering and one on the scatter's axes."""
+    columns = list(clustering.feature_columns)
+    features = ", ".join(columns[:-1]) + " and " + columns[-1] if len(columns) > 1 else columns[0]
+    placed = count(len(clustering.tracks), "track")
+    lines = [escape_cell(f"{count(clustering.k, 'cluster')} among {placed}, by {features}. {clustering.note.rstrip('.')}.")]
     if clustering.axes:
-        for name, axis in zip("xy", clustering.axes):
-            parts.append(f"{name}: {escape_cell(axis.label)} ({round(axis.explained_variance * 100)} % of variance)")
-    sentence = "; ".join(parts) + "."
-    return f"{sentence} {escape_cell(clustering.note)}" if clustering.note else sentence
+        x, y = (f"{escape_cell(axis.label)} ({round(axis.explained_variance * 100)} % of variance)" for axis in clustering.axes)
+        lines.append(f"Scatter axes: x = {x}; y = {y}.")
+    return lines
 
 
 def _cluster_blocks(
@@ -157,7 +158,7 @@ def render_clusters_page(
     if clustering.clustered:
         if image_link:
             blocks.append(f"![Clusters of {name}]({_url(image_link)})")
-        blocks.append(_how_clustered(clustering))
+        blocks += _how_clustered(clustering)
         for cluster, members in placed.sort_values("rank", kind="stable").groupby("cluster", sort=True):
             blocks += _cluster_blocks(int(cluster), tracks.loc[members.index], clustering, liked, top_n)
         not_placed = by_position[~by_position.index.isin(placed.index)]

@@ -178,7 +178,7 @@ _WORDS = {
     },
 }
 
-_ENGLISH_TITLES = ("{a} {n}", "{a} {n}", "{a} {n}", "{n} of {m}", "The {a} {n}", "{a} {n} (Acoustic)",
+_ENGLISH_TITLES = ("{a} {n}", "{a} {n}", "{a} {n}", "{n} of {m}", "The {a} {n}", "{a} {n} - Single Version",
                    "{a} {n} - Radio Edit")
 
 # Decorations for SPECIAL_CHARACTERS: every markdown/HTML metacharacter a renderer must escape, and emoji.
