@@ -157,7 +157,7 @@ def test_page_head_says_how_it_was_clustered():
 
     assert page.startswith(
         "# Clusters in International Pop\n\n"
-        "![Clusters of International Pop](../../images/x/clusters_scatter.png)\n\n"
+        "![Scatter of the clusters](../../images/x/clusters_scatter.png)\n\n"
         "2 clusters among 2 tracks, by energy and danceability. k chosen by silhouette among 2-6.\n\n"
         "Scatter axes: x = Energetic · Danceable · not Acoustic (34 % of variance); "
         "y = Calm · Sad (21 % of variance).\n\n"
@@ -200,7 +200,7 @@ def test_hostile_names_cannot_break_tables_links_or_html(field):
     for raw in ("<script", "<img src=x", "](javascript:", "\t", "\r"):
         assert raw not in unescaped
     # The only links are ours: the image and the 🔗 links.
-    assert unescaped.count("[") == 1 + n and unescaped.count("![Clusters of ") == 1 and unescaped.count("[🔗](") == n
+    assert unescaped.count("[") == 1 + n and unescaped.count("![Scatter of the clusters](") == 1 and unescaped.count("[🔗](") == n
 
 
 def test_escape_cell():
@@ -242,11 +242,11 @@ def test_every_relative_link_resolves(tmp_path):
 
 
 def test_not_clustered_without_tracks_says_why():
-    page = render(make_tracks(0), not_clustered("no playable tracks"), skipped={"local file": 1, "episode": 2})
+    page = render(make_tracks(0), not_clustered("0 tracks: too few"), skipped={"local file": 1, "episode": 2})
 
     assert page == (
         "# Clusters in International Pop\n\n"
-        "Not clustered — no playable tracks\n\n"
+        "Not clustered — this playlist has no playable tracks\n\n"
         "Coverage: 0 of 0 tracks placed · left out: 1 local file, 2 episodes\n"
     )
 

@@ -12,6 +12,7 @@ from playlist_assets.model import SKIP_REASONS, Clustering, PlaylistInfo
 
 TABLE_HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
 TABLE_SEPARATOR = "|:---|:---|:---|:---|:---|:---|:---|"
+SCATTER_ALT = "Scatter of the clusters"
 SPOTIFY_LINK_PREFIX = "https://open.spotify.com/"
 
 _CELL_ESCAPES = str.maketrans(
@@ -157,7 +158,7 @@ def render_clusters_page(
     blocks = [f"# Clusters in {name}"]
     if clustering.clustered:
         if image_link:
-            blocks.append(f"![Clusters of {name}]({_url(image_link)})")
+            blocks.append(f"![{SCATTER_ALT}]({_url(image_link)})")
         blocks += _how_clustered(clustering)
         for cluster, members in placed.sort_values("rank", kind="stable").groupby("cluster", sort=True):
             blocks += _cluster_blocks(int(cluster), tracks.loc[members.index], clustering, liked, top_n)
@@ -165,7 +166,8 @@ def render_clusters_page(
         if len(not_placed):
             blocks += _not_placed_blocks(not_placed, features, liked)
     else:
-        blocks.append(f"Not clustered — {escape_cell(clustering.note)}")
+        why = clustering.note if len(tracks) else "this playlist has no playable tracks"
+        blocks.append(f"Not clustered — {escape_cell(why)}")
         if len(tracks):
             blocks.append("\n".join(render_track_table(by_position, liked)))
     blocks.append(_coverage(len(placed), tracks, features, skipped))
