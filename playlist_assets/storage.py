@@ -7,13 +7,13 @@ dict keyed by partition, and an input covering several partitions is loaded as o
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+
+from playlist_assets.render.paths import write_atomically
 
 
 class PartitionedPickleIOManager(dg.ConfigurableIOManagerFactory):
@@ -68,7 +68,4 @@ class PickleStore(dg.IOManager):
 
     @staticmethod
     def _write(path: Path, obj: Any) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temp:
-            pickle.dump(obj, temp, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp.name, path)
+        write_atomically(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
