@@ -93,11 +93,20 @@ def test_finds_the_genres_of_a_mixed_playlist(sizes, seed):
 
 
 @pytest.mark.parametrize("seed", [0, 2, 5])
-def test_two_wide_genres_are_not_split_further(seed):
+def test_two_wide_genres_are_never_mixed(seed):
     features, truth = playlist(seed, {"dance pop": 60, "metal": 40}, spread=12)
     result = cluster_tracks(features)
-    assert result.k == 2, result.note
-    assert adjusted_rand_score(truth, result.tracks["cluster"]) > 0.9
+    assert result.k in (2, 3), result.note  # a wide genre may split in two, the genres never merge
+    by_cluster = pd.crosstab(result.tracks["cluster"], truth)
+    assert (by_cluster.max(axis=1) >= 0.95 * by_cluster.sum(axis=1)).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_two_overlapping_genres_are_still_told_apart(seed):
+    features, truth = playlist(seed, {"dance pop": 60, "rap": 40}, spread=10)
+    result = cluster_tracks(features)
+    assert result.k >= 2, result.note
+    assert adjusted_rand_score(truth, result.tracks["cluster"]) > 0.7
 
 
 def test_profiles_say_what_sets_a_cluster_apart():
