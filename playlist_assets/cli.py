@@ -30,6 +30,7 @@ def materialize_everything() -> int:
     from playlist_assets.definitions import defs
     from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, refresh_job
     from playlist_assets.partitions import playlist_partitions
+    from playlist_assets.render.markdown import count
     from playlist_assets.sensors import partition_changes
 
     started = time.perf_counter()
@@ -59,7 +60,9 @@ def materialize_everything() -> int:
             raise_on_error=False,
         )
         if result.success:
-            print(f"  {playlist.name}: {result.output_for_node('clusters_page')}")
+            clustering = result.output_for_node("track_clusters")
+            summary = count(clustering.k, "cluster") if clustering.clustered else "not clustered"
+            print(f"  {playlist.name} ({summary}): {result.output_for_node('clusters_page')}")
         else:
             failed.append(playlist)
             print(f"  {playlist.name} ({playlist.id}): FAILED, run {result.run_id}", file=sys.stderr)
