@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def materialize_everything() -> int:
     """Sync partitions with the source, refresh Liked Songs, then every playlist; print the pages."""
+    # Imported here: the definitions read PLAYLIST_ASSETS_OUTPUT, which main() sets first.
     import dagster as dg
 
     from playlist_assets.definitions import defs
