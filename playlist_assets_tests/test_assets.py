@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -9,7 +10,9 @@ import pytest
 
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
 from playlist_assets.jobs import LIKED_KEYS
-from playlist_assets.sources.demo_library import ODDS_AND_ENDS, ODDS_AND_ENDS_SKIPPED
+from playlist_assets.sources.demo_library import ODDS_AND_ENDS, ODDS_AND_ENDS_SKIPPED, SPECIAL_CHARACTERS
+
+SPECIAL_ESCAPED_NAME = r"Pipes \| &lt;Brackets&gt; \[&amp; Emoji\] 🎧🔥\`"
 
 
 def materialize_playlist(instance, resources, playlist_id: str) -> dg.ExecuteInProcessResult:
@@ -77,3 +80,14 @@ def test_partition_key_that_is_not_a_playlist_id_fails_naming_it(instance, resou
 def test_playlist_missing_from_the_source_fails_naming_it(instance, resources):
     with pytest.raises(Exception, match="0000000000000000000000"):
         materialize_playlist(instance, resources, "0000000000000000000000")
+
+
+def test_names_full_of_markup_cannot_break_the_page(instance, resources, demo_playlists):
+    result = materialize_playlist(instance, resources, demo_playlists[SPECIAL_CHARACTERS].id)
+    text = Path(result.output_for_node("clusters_page")).read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    assert len([row for row in rows if row.startswith("| <img") or row.startswith("| |")]) == 40
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 8 for row in rows)
+    tags = set(re.findall(r"<(/?[a-z]+)", text))
+    assert tags <= {"img", "details", "/details", "summary", "/summary"}
+    assert text.splitlines()[0] == "# Clusters in " + SPECIAL_ESCAPED_NAME
