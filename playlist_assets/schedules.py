@@ -1,6 +1,5 @@
 """Refresh every playlist on a schedule (daily by default)."""
 
-
 import os
 
 import dagster as dg

@@ -1,6 +1,5 @@
 """Keep the "playlists" partitions in step with the source's playlists."""
 
-
 import dagster as dg
 
 from playlist_assets.assets import liked_tracks

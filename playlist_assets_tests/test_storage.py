@@ -1,6 +1,5 @@
 """The IO manager accepts the multi-partition outputs of a backfill run over many playlists."""
 
-
 import dagster as dg
 import pytest
 

@@ -1,6 +1,5 @@
 """Assets about the whole library rather than one playlist."""
 
-
 import dagster as dg
 
 from playlist_assets.sources import PlaylistSource

@@ -3,7 +3,6 @@
 Each asset reads its inputs, calls the pure core (sources, analysis, render) and attaches metadata.
 """
 
-
 import base64
 from pathlib import Path
 
