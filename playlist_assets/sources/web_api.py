@@ -85,11 +85,11 @@ def fetch_playlist(get_json: GetJson, playlist_id: str) -> PlaylistTracks:
     position = -1
     for position, item in enumerate(iter_pages(get_json, f"{url}/items?limit={PAGE_LIMIT}")):
         item_where = f"{where}: item {position}"
-        reason = _skip_reason(item, rows.keys(), item_where)
+        entity = _entity(item, item_where)
+        reason = _skip_reason(item, entity, rows.keys(), item_where)
         if reason:
             skipped[reason] += 1
         else:
-            entity = _entity(item, item_where)
             rows[entity["id"]] = _track_row(item, entity, position, item_where)
     playlist = PlaylistInfo(info.id, info.name, info.snapshot_id, info.owner, total_items=position + 1)
     skipped_by_reason = {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]}
@@ -108,9 +108,10 @@ def liked_track_ids(get_json: GetJson) -> frozenset[str]:
     url = f"{API_ROOT}/me/tracks?limit={PAGE_LIMIT}"
     ids = set()
     for number, item in enumerate(iter_pages(get_json, url)):
+        where = f"{url}: saved track #{number}"
         if not isinstance(item, dict):
-            raise ValueError(f"{url}: saved track #{number} is not an object")
-        track = item.get("track") or item.get("item")
+            raise ValueError(f"{where} is not an object")
+        track = _entity(item, where)
         if isinstance(track, dict) and isinstance(track.get("id"), str) and not track.get("is_local"):
             ids.add(track["id"])
     return frozenset(ids)
@@ -167,9 +168,8 @@ def _entity(item: Any, where: str) -> Any:
     return entity if entity is not None else item.get("track")
 
 
-def _skip_reason(item: Any, seen_ids: Iterable[str], where: str) -> str | None:
-    """Why a playlist item is not a track row (one of ``SKIP_REASONS``), or None when it is one."""
-    entity = _entity(item, where)
+def _skip_reason(item: Any, entity: Any, seen_ids: Iterable[str], where: str) -> str | None:
+    """Why a playlist item (with its ``_entity``) is not a track row (one of ``SKIP_REASONS``), or None."""
     if entity is None:
         return "empty item"
     if not isinstance(entity, dict):
