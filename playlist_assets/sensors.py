@@ -19,12 +19,13 @@ def partition_changes(known: set[str], playlists: list[PlaylistInfo]) -> tuple[l
 def playlist_discovery_sensor(context: dg.SensorEvaluationContext, source: PlaylistSource):
     """Add new playlists as partitions and materialize them; drop the partitions of deleted ones.
 
-    New playlists wait until Liked Songs have been materialized once, so that their pages get hearts.
+    New playlists wait until Liked Songs have been materialized once, so that their pages get hearts;
+    until then each tick asks for that run again (no run key), so a failed first attempt is retried.
     """
     known = set(context.instance.get_dynamic_partitions(playlist_partitions.name))
     to_add, to_delete = partition_changes(known, source.list_playlists())
     if to_add and context.instance.get_latest_materialization_event(liked_tracks.key) is None:
-        return dg.SensorResult(run_requests=[liked_songs_request(run_key="liked_tracks:first")])
+        return dg.SensorResult(run_requests=[liked_songs_request()])
     requests = []
     if to_add:
         requests.append(playlist_partitions.build_add_request(to_add))
