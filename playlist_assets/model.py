@@ -34,8 +34,10 @@ class PlaylistInfo:
     id: str
     name: str
     snapshot_id: str
-    owner: str = ""
+    owner: str = ""  # display name (or id) of the owner
     total_items: int = 0
+    owner_id: str = ""
+    collaborative: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class PlaylistTracks:
     playlist: PlaylistInfo
     tracks: pd.DataFrame  # index "track_id", columns TRACK_COLUMNS
     skipped: dict[str, int] = field(default_factory=dict)  # reason (SKIP_REASONS) -> count
+    #: Why the source could not read the playlist's items (e.g. Spotify answers 403); "" when it could.
+    unreadable: str = ""
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> dg.
 @dg.asset(partitions_def=playlist_partitions, group_name=GROUP, kinds={"pandas"})
 def track_features(raw_tracks: PlaylistTracks, features: FeatureProvider) -> dg.Output[pd.DataFrame]:
     """Numeric features per track, with a ``source`` column saying where they came from."""
-    found = features.features(list(raw_tracks.tracks.index))
+    found = features.features(raw_tracks.tracks)
     return dg.Output(
         found,
         metadata={

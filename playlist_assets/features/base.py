@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import dagster as dg
 import pandas as pd
 
 
 class FeatureProvider(dg.ConfigurableResource):
-    """Gives numeric features for Spotify track ids."""
+    """Gives numeric features for a playlist's tracks."""
 
-    def features(self, track_ids: Sequence[str]) -> pd.DataFrame:
-        """Index ``track_id``, one numeric column per feature and a ``source`` column.
+    def features(self, tracks: pd.DataFrame) -> pd.DataFrame:
+        """Features of ``tracks`` (a track table: index ``track_id``, columns ``model.TRACK_COLUMNS``).
 
-        Tracks the provider knows nothing about are absent from the result.
+        Index ``track_id``, one numeric column per feature and a ``source`` column naming where each
+        row came from. Tracks the provider knows nothing about are absent from the result.
         """
         raise NotImplementedError

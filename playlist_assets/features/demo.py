@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pandas as pd
 
 from playlist_assets.features.base import FeatureProvider
@@ -14,6 +12,6 @@ from playlist_assets.sources.demo_library import DEMO_FEATURE_SOURCE, demo_libra
 class DemoFeatures(FeatureProvider):
     """Answers like Spotify's audio-features endpoint, with numbers drawn per genre."""
 
-    def features(self, track_ids: Sequence[str]) -> pd.DataFrame:
-        found = web_api.audio_features(demo_library().get_json, list(track_ids))
+    def features(self, tracks: pd.DataFrame) -> pd.DataFrame:
+        found = web_api.audio_features(demo_library().get_json, list(tracks.index))
         return found.assign(source=DEMO_FEATURE_SOURCE)

@@ -7,6 +7,7 @@ Malformed documents raise ``ValueError`` naming the playlist (or the URL) and wh
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -91,7 +92,7 @@ def fetch_playlist(get_json: GetJson, playlist_id: str) -> PlaylistTracks:
             skipped[reason] += 1
         else:
             rows[entity["id"]] = _track_row(item, entity, position, item_where)
-    playlist = PlaylistInfo(info.id, info.name, info.snapshot_id, info.owner, total_items=position + 1)
+    playlist = dataclasses.replace(info, total_items=position + 1)
     skipped_by_reason = {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]}
     return PlaylistTracks(playlist, track_frame(rows), skipped_by_reason)
 
@@ -155,6 +156,8 @@ def _playlist_info(doc: Any, where: str) -> PlaylistInfo:
         snapshot_id=_string(doc, "snapshot_id", where),
         owner=owner.get("display_name") or owner.get("id") or "",
         total_items=total,
+        owner_id=owner.get("id") or "",
+        collaborative=doc.get("collaborative") is True,
     )
 
 
