@@ -1,11 +1,18 @@
-"""Keep the "playlists" partitions in step with the source's playlists."""
+"""Keep the "playlists" partitions and pages in step with the source's playlists.
+
+Each tick lists the playlists once (for Spotify: one request per 50 playlists) and compares each
+``snapshot_id`` with the one its last complete refresh recorded in the instance; only new and changed
+playlists get a run, so an unchanged library costs the listing and nothing else.
+"""
 
 import dagster as dg
 
-from playlist_assets.assets import liked_tracks
+from playlist_assets.assets import clusters_page, liked_tracks, raw_tracks
 from playlist_assets.jobs import liked_songs_request, playlist_request, refresh_job
 from playlist_assets.model import PlaylistInfo
 from playlist_assets.partitions import playlist_partitions
+from playlist_assets.render import remove_playlist_outputs
+from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
 
 
@@ -15,24 +22,61 @@ def partition_changes(known: set[str], playlists: list[PlaylistInfo]) -> tuple[l
     return sorted(current - known), sorted(known - current)
 
 
+def refreshed_snapshots(instance: dg.DagsterInstance) -> dict[str, str]:
+    """Partition key -> the ``snapshot_id`` its latest ``raw_tracks`` was read at, for partitions whose
+    ``clusters_page`` was materialized after that (a refresh that ran to the end)."""
+    latest_tracks = instance.get_latest_storage_id_by_partition(raw_tracks.key, dg.DagsterEventType.ASSET_MATERIALIZATION)
+    latest_pages = instance.get_latest_storage_id_by_partition(
+        clusters_page.key, dg.DagsterEventType.ASSET_MATERIALIZATION
+    )
+    complete = [storage_id for key, storage_id in latest_tracks.items() if latest_pages.get(key, -1) > storage_id]
+    if not complete:
+        return {}
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=raw_tracks.key, storage_ids=complete), limit=len(complete)
+    ).records
+    snapshots = {}
+    for record in records:
+        materialization = record.asset_materialization
+        snapshot = materialization.metadata.get("snapshot_id")
+        if snapshot is not None:
+            snapshots[materialization.partition] = snapshot.value
+    return snapshots
+
+
+def playlists_to_refresh(playlists: list[PlaylistInfo], refreshed: dict[str, str]) -> list[PlaylistInfo]:
+    """The playlists that are new or whose snapshot changed since their last complete refresh."""
+    return [playlist for playlist in playlists if refreshed.get(playlist.id) != playlist.snapshot_id]
+
+
 @dg.sensor(job=refresh_job, minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.RUNNING)
-def playlist_discovery_sensor(context: dg.SensorEvaluationContext, source: PlaylistSource):
-    """Add new playlists as partitions and materialize them; drop the partitions of deleted ones.
+def playlist_discovery_sensor(context: dg.SensorEvaluationContext, source: PlaylistSource, output: OutputFolder):
+    """Add new playlists as partitions, refresh new and changed ones, drop deleted ones with their pages.
 
     New playlists wait until Liked Songs have been materialized once, so that their pages get hearts;
     until then each tick asks for that run again (no run key), so a failed first attempt is retried.
+    A playlist's run key is its id and snapshot: a run that fails is not asked for again until the
+    playlist changes or the schedule refreshes everything.
     """
+    playlists = source.list_playlists()
     known = set(context.instance.get_dynamic_partitions(playlist_partitions.name))
-    to_add, to_delete = partition_changes(known, source.list_playlists())
+    to_add, to_delete = partition_changes(known, playlists)
     if to_add and context.instance.get_latest_materialization_event(liked_tracks.key) is None:
         return dg.SensorResult(run_requests=[liked_songs_request()])
+    for key in to_delete:
+        for folder in remove_playlist_outputs(output.root, key):
+            context.log.info(f"Removed {folder}: playlist {key} is gone from the library")
+    refreshed = {key: snapshot for key, snapshot in refreshed_snapshots(context.instance).items() if key in known}
+    changed = playlists_to_refresh(playlists, refreshed)
+    context.log.info(
+        f"{len(playlists)} playlists: {len(to_add)} new, {len(changed) - len(to_add)} changed, {len(to_delete)} gone"
+    )
     requests = []
     if to_add:
         requests.append(playlist_partitions.build_add_request(to_add))
     if to_delete:
         requests.append(playlist_partitions.build_delete_request(to_delete))
-    context.log.info(f"{len(to_add)} new playlists, {len(to_delete)} gone")
     return dg.SensorResult(
-        run_requests=[playlist_request(key) for key in to_add],
+        run_requests=[playlist_request(p.id, run_key=f"{p.id}:{p.snapshot_id}") for p in changed],
         dynamic_partitions_requests=requests,
     )

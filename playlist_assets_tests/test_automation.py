@@ -8,14 +8,29 @@ from playlist_assets.definitions import defs
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS
 from playlist_assets.schedules import refresh_schedule
 from playlist_assets.sensors import playlist_discovery_sensor
+from playlist_assets.render import page_path, playlist_slug, scatter_path
+from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
+
+RAW_TRACKS = dg.AssetKey("raw_tracks")
+CLUSTERS_PAGE = dg.AssetKey("clusters_page")
 
 STALE_ID = "0000000000000000000000"
 
 
-def evaluate_sensor(instance) -> dg.SensorResult:
-    context = dg.build_sensor_context(instance=instance, resources={"source": DemoSource()}, definitions=defs)
+def evaluate_sensor(instance, output_dir="unused-output", source=None) -> dg.SensorResult:
+    resources = {"source": source or DemoSource(), "output": OutputFolder(path=str(output_dir))}
+    context = dg.build_sensor_context(instance=instance, resources=resources, definitions=defs)
     return playlist_discovery_sensor(context)
+
+
+def record_refresh(instance, playlist, snapshot_id=None, complete=True):
+    """Record a refresh of ``playlist`` at ``snapshot_id`` as the assets would, without running them."""
+    snapshot_id = snapshot_id or playlist.snapshot_id
+    tracks = dg.AssetMaterialization(RAW_TRACKS, partition=playlist.id, metadata={"snapshot_id": snapshot_id})
+    instance.report_runless_asset_event(tracks)
+    if complete:
+        instance.report_runless_asset_event(dg.AssetMaterialization(CLUSTERS_PAGE, partition=playlist.id))
 
 
 def mark_liked_songs_materialized(instance):
@@ -39,14 +54,52 @@ def test_sensor_adds_new_playlists_and_requests_a_run_for_each(instance, demo_pl
     assert all(r.asset_selection == PLAYLIST_KEYS for r in result.run_requests)
 
 
-def test_sensor_removes_deleted_playlists_and_leaves_known_ones_alone(instance, demo_playlists):
+def test_sensor_removes_deleted_playlists_with_their_pages_and_leaves_the_others(instance, demo_playlists, tmp_path):
     mark_liked_songs_materialized(instance)
     instance.add_dynamic_partitions("playlists", [p.id for p in demo_playlists.values()] + [STALE_ID])
-    result = evaluate_sensor(instance)
+    for playlist in demo_playlists.values():
+        record_refresh(instance, playlist)
+    kept = page_path(tmp_path, playlist_slug(demo_playlists["International Pop"].id, "International Pop"))
+    gone_page = page_path(tmp_path, playlist_slug(STALE_ID, "Old Name"))
+    gone_image = scatter_path(tmp_path, playlist_slug(STALE_ID, "Older Name"))
+    for path in (kept, gone_page, gone_image):
+        path.parent.mkdir(parents=True)
+        path.write_text("page")
+
+    result = evaluate_sensor(instance, tmp_path)
+
     [delete] = result.dynamic_partitions_requests
     assert isinstance(delete, dg.DeleteDynamicPartitionsRequest)
     assert list(delete.partition_keys) == [STALE_ID]
     assert result.run_requests == []
+    assert kept.exists()
+    assert not gone_page.parent.exists() and not gone_image.parent.parent.exists()
+
+
+def test_sensor_refreshes_only_changed_playlists_and_unfinished_refreshes(instance, demo_playlists):
+    mark_liked_songs_materialized(instance)
+    playlists = list(demo_playlists.values())
+    instance.add_dynamic_partitions("playlists", [p.id for p in playlists])
+    changed, unfinished, *unchanged = playlists
+    record_refresh(instance, changed, snapshot_id="an older snapshot")
+    record_refresh(instance, unfinished, complete=False)
+    for playlist in unchanged:
+        record_refresh(instance, playlist)
+
+    result = evaluate_sensor(instance)
+
+    assert sorted(r.partition_key for r in result.run_requests) == sorted([changed.id, unfinished.id])
+    assert {r.run_key for r in result.run_requests} == {f"{p.id}:{p.snapshot_id}" for p in (changed, unfinished)}
+    assert result.dynamic_partitions_requests == []
+
+
+def test_sensor_asks_nothing_when_nothing_changed(instance, demo_playlists):
+    mark_liked_songs_materialized(instance)
+    instance.add_dynamic_partitions("playlists", [p.id for p in demo_playlists.values()])
+    for playlist in demo_playlists.values():
+        record_refresh(instance, playlist)
+    result = evaluate_sensor(instance)
+    assert result.run_requests == [] and result.dynamic_partitions_requests == []
 
 
 def test_schedule_refreshes_liked_songs_once_and_every_partition(instance, demo_playlists):

@@ -1,7 +1,14 @@
 """Rendering: the markdown page, the scatter image and where they go."""
 
 from playlist_assets.render.markdown import escape_cell, render_clusters_page, render_track_table
-from playlist_assets.render.paths import page_path, playlist_slug, relative_link, scatter_path, write_atomically
+from playlist_assets.render.paths import (
+    page_path,
+    playlist_slug,
+    relative_link,
+    remove_playlist_outputs,
+    scatter_path,
+    write_atomically,
+)
 from playlist_assets.render.scatter import build_scatter_figure, render_scatter
 
 __all__ = [
@@ -10,6 +17,7 @@ __all__ = [
     "page_path",
     "playlist_slug",
     "relative_link",
+    "remove_playlist_outputs",
     "render_clusters_page",
     "render_scatter",
     "render_track_table",

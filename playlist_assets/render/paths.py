@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import unicodedata
 import uuid
 from pathlib import Path
@@ -22,8 +23,11 @@ def playlist_slug(playlist_id: str, name: str) -> str:
     unaccented = "".join(char for char in decomposed if not unicodedata.combining(char))
     words = re.sub(r"[^a-z0-9]+", "_", unaccented).strip("_")
     name_part = words[:MAX_NAME_PART].rstrip("_") or "playlist"
-    suffix = hashlib.sha1(playlist_id.encode("utf-8")).hexdigest()[:8]
-    return f"{name_part}_{suffix}"
+    return f"{name_part}_{_id_suffix(playlist_id)}"
+
+
+def _id_suffix(playlist_id: str) -> str:
+    return hashlib.sha1(playlist_id.encode("utf-8")).hexdigest()[:8]
 
 
 def page_path(output_dir: Path, slug: str) -> Path:
@@ -34,6 +38,21 @@ def page_path(output_dir: Path, slug: str) -> Path:
 def scatter_path(output_dir: Path, slug: str) -> Path:
     """The playlist's scatter image."""
     return output_dir / "images" / "playlists" / slug / "clusters" / "clusters_scatter.png"
+
+
+def remove_playlist_outputs(output_dir: Path, playlist_id: str, keep_slug: str | None = None) -> list[Path]:
+    """Delete the playlist's page and image folders, except those of ``keep_slug``; return what was deleted.
+
+    Folders are found by the id's hash suffix, so folders written under an earlier name of the playlist go too.
+    """
+    suffix = "_" + _id_suffix(playlist_id)
+    removed = []
+    for parent in (output_dir / "playlists", output_dir / "images" / "playlists"):
+        for folder in sorted(parent.glob(f"*{suffix}")):
+            if folder.is_dir() and folder.name != keep_slug:
+                shutil.rmtree(folder)
+                removed.append(folder)
+    return removed
 
 
 def relative_link(from_file: Path, to_file: Path) -> str:
