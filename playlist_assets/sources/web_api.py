@@ -66,9 +66,9 @@ def iter_pages(get_json: GetJson, url: str) -> Iterator[Any]:
             raise ValueError(f"{page.get('href', 'page')}: 'next' is neither a URL nor null")
 
 
-def list_playlists(get_json: GetJson) -> list[PlaylistInfo]:
+def list_playlists(get_json: GetJson, api_root: str = API_ROOT) -> list[PlaylistInfo]:
     """The current user's playlists, from ``/me/playlists`` (null entries are left out)."""
-    url = f"{API_ROOT}/me/playlists?limit={PAGE_LIMIT}"
+    url = f"{api_root}/me/playlists?limit={PAGE_LIMIT}"
     return [
         _playlist_info(doc, f"{url}: playlist #{number}")
         for number, doc in enumerate(iter_pages(get_json, url))
@@ -76,15 +76,27 @@ def list_playlists(get_json: GetJson) -> list[PlaylistInfo]:
     ]
 
 
-def fetch_playlist(get_json: GetJson, playlist_id: str) -> PlaylistTracks:
+def fetch_playlist(get_json: GetJson, playlist_id: str, api_root: str = API_ROOT) -> PlaylistTracks:
     """One playlist's playable tracks (first occurrence of each) and the count of the other items by reason."""
-    where = f"playlist {playlist_id}"
-    url = f"{API_ROOT}/playlists/{playlist_id}"
-    info = _playlist_info(get_json(url), where)
+    info = fetch_playlist_info(get_json, playlist_id, api_root)
+    return fetch_playlist_items(get_json, info, api_root)[0]
+
+
+def fetch_playlist_info(get_json: GetJson, playlist_id: str, api_root: str = API_ROOT) -> PlaylistInfo:
+    """The playlist object of ``/playlists/{id}``, without its items."""
+    return _playlist_info(get_json(f"{api_root}/playlists/{playlist_id}"), f"playlist {playlist_id}")
+
+
+def fetch_playlist_items(
+    get_json: GetJson, info: PlaylistInfo, api_root: str = API_ROOT
+) -> tuple[PlaylistTracks, dict[str, str]]:
+    """The playlist's tracks from ``/playlists/{id}/items``, and each track's album id ("" when it has none)."""
+    where = f"playlist {info.id}"
     rows: dict[str, dict] = {}
+    album_ids: dict[str, str] = {}
     skipped: Counter[str] = Counter()
     position = -1
-    for position, item in enumerate(iter_pages(get_json, f"{url}/items?limit={PAGE_LIMIT}")):
+    for position, item in enumerate(iter_pages(get_json, f"{api_root}/playlists/{info.id}/items?limit={PAGE_LIMIT}")):
         item_where = f"{where}: item {position}"
         entity = _entity(item, item_where)
         reason = _skip_reason(item, entity, rows.keys(), item_where)
@@ -92,9 +104,10 @@ def fetch_playlist(get_json: GetJson, playlist_id: str) -> PlaylistTracks:
             skipped[reason] += 1
         else:
             rows[entity["id"]] = _track_row(item, entity, position, item_where)
+            album_ids[entity["id"]] = _optional_string(entity["album"], "id", f"{item_where}: album")
     playlist = dataclasses.replace(info, total_items=position + 1)
     skipped_by_reason = {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]}
-    return PlaylistTracks(playlist, track_frame(rows), skipped_by_reason)
+    return PlaylistTracks(playlist, track_frame(rows), skipped_by_reason), album_ids
 
 
 def track_frame(rows: dict[str, dict]) -> pd.DataFrame:
@@ -104,9 +117,9 @@ def track_frame(rows: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index, columns=list(TRACK_COLUMNS)).astype(_TRACK_DTYPES)
 
 
-def liked_track_ids(get_json: GetJson) -> frozenset[str]:
+def liked_track_ids(get_json: GetJson, api_root: str = API_ROOT) -> frozenset[str]:
     """Ids of the tracks in the user's Liked Songs, from ``/me/tracks``."""
-    url = f"{API_ROOT}/me/tracks?limit={PAGE_LIMIT}"
+    url = f"{api_root}/me/tracks?limit={PAGE_LIMIT}"
     ids = set()
     for number, item in enumerate(iter_pages(get_json, url)):
         where = f"{url}: saved track #{number}"
@@ -118,7 +131,7 @@ def liked_track_ids(get_json: GetJson) -> frozenset[str]:
     return frozenset(ids)
 
 
-def audio_features(get_json: GetJson, track_ids: Iterable[str]) -> pd.DataFrame:
+def audio_features(get_json: GetJson, track_ids: Iterable[str], api_root: str = API_ROOT) -> pd.DataFrame:
     """Audio features of the given tracks from ``/audio-features`` (index ``track_id``, ``AUDIO_FEATURE_COLUMNS``).
 
     Tracks the endpoint answers with null are absent from the frame.
@@ -126,7 +139,7 @@ def audio_features(get_json: GetJson, track_ids: Iterable[str]) -> pd.DataFrame:
     unique_ids = list(dict.fromkeys(track_ids))
     rows: dict[str, list[float]] = {}
     for start in range(0, len(unique_ids), AUDIO_FEATURES_BATCH):
-        url = f"{API_ROOT}/audio-features?ids={','.join(unique_ids[start:start + AUDIO_FEATURES_BATCH])}"
+        url = f"{api_root}/audio-features?ids={','.join(unique_ids[start:start + AUDIO_FEATURES_BATCH])}"
         doc = get_json(url)
         entries = doc.get("audio_features") if isinstance(doc, dict) else None
         if not isinstance(entries, list):
