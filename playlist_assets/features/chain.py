@@ -1,0 +1,102 @@
+"""A chain of feature providers: each track takes the first provider that has it; metadata places the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from pydantic import PrivateAttr
+
+from playlist_assets.cache import JsonCache
+from playlist_assets.features.base import FeatureProvider
+from playlist_assets.features.metadata import METADATA_SOURCE, MetadataFeatures
+from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
+
+#: The provider slots of a chain, in their default order: Spotify's own numbers (live, then as exported)
+#: before ReccoBeats's re-analysis, so that a playlist's numbers come from one analysis where they can.
+PROVIDER_SLOTS = ("spotify", "export", "reccobeats")
+
+#: Slots whose answers are kept in the feature cache (the ones that cost a request).
+CACHED_SLOTS = ("spotify", "reccobeats")
+
+
+class FeatureChain(FeatureProvider):
+    """Asks the providers in ``order`` (names of the slots that are set), each for the tracks no earlier one had.
+
+    ``metadata`` adds release year, duration, explicit and popularity to every track, and gives
+    ``source = "metadata"`` to tracks no provider had, so that every track can still be placed.
+    Answers of the Spotify and ReccoBeats slots are cached by track id in ``cache_dir`` (default: the
+    instance's storage folder, ``feature_cache/``): found features for ``max_age_days``, "not found" for
+    ``absent_max_age_days`` (0: not cached), so a track in many playlists is asked for once.
+    """
+
+    spotify: FeatureProvider | None = None
+    export: FeatureProvider | None = None
+    reccobeats: FeatureProvider | None = None
+    order: list[str] = list(PROVIDER_SLOTS)
+    metadata: bool = True
+    cache_dir: str = ""
+    max_age_days: float = 90.0
+    absent_max_age_days: float = 7.0
+
+    _instance_cache: Path | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.instance is not None:
+            self._instance_cache = Path(context.instance.storage_directory()) / "feature_cache"
+
+    def features(self, tracks: pd.DataFrame) -> pd.DataFrame:
+        remaining = tracks
+        answers = []
+        for slot, provider in self._providers():
+            if remaining.empty:
+                break
+            answer = self._ask(slot, provider, remaining)
+            answers.append(answer)
+            remaining = remaining.loc[~remaining.index.isin(answer.index)]
+        measured = _combined(answers)
+        if not self.metadata:
+            return measured.reindex(tracks.index[tracks.index.isin(measured.index)])
+        metadata = MetadataFeatures().features(tracks)
+        chained = measured.drop(columns="source").reindex(tracks.index).join(metadata.drop(columns="source"))
+        return chained.assign(source=measured["source"].reindex(tracks.index).fillna(METADATA_SOURCE))
+
+    def _providers(self) -> list[tuple[str, FeatureProvider]]:
+        unknown = sorted(set(self.order) - set(PROVIDER_SLOTS))
+        if unknown:
+            raise ValueError(f"FeatureChain order names unknown providers {unknown}; known: {list(PROVIDER_SLOTS)}")
+        slots = dict.fromkeys(self.order)
+        return [(slot, getattr(self, slot)) for slot in slots if getattr(self, slot) is not None]
+
+    def _ask(self, slot: str, provider: FeatureProvider, tracks: pd.DataFrame) -> pd.DataFrame:
+        """The provider's answer for ``tracks``, through the cache for the cached slots."""
+        root = Path(self.cache_dir) if self.cache_dir else self._instance_cache
+        if slot not in CACHED_SLOTS or root is None:
+            return provider.features(tracks)
+        found_cache = JsonCache(root / f"{slot}.sqlite", self.max_age_days)
+        absent_cache = JsonCache(root / f"{slot}_absent.sqlite", self.absent_max_age_days)
+        ids = list(tracks.index)
+        known = found_cache.get_many(ids)
+        absent = absent_cache.get_many(ids) if self.absent_max_age_days > 0 else {}
+        to_ask = [track_id for track_id in ids if track_id not in known and track_id not in absent]
+        answers = [pd.DataFrame.from_dict(known, orient="index")]
+        if to_ask:
+            answer = provider.features(tracks.loc[to_ask])
+            found_cache.put_many(answer.to_dict(orient="index"))
+            if self.absent_max_age_days > 0:
+                absent_cache.put_many({track_id: True for track_id in to_ask if track_id not in answer.index})
+            answers.append(answer)
+        return _combined(answers)
+
+
+def _combined(answers: list[pd.DataFrame]) -> pd.DataFrame:
+    """The answers stacked, audio columns first in their usual order, then other columns by name, then ``source``."""
+    answers = [answer for answer in answers if not answer.empty]
+    if not answers:
+        return pd.DataFrame({"source": pd.Series(dtype="str")}, index=pd.Index([], name="track_id", dtype="str"))
+    stacked = pd.concat(answers)
+    numbers = [column for column in stacked.columns if column != "source"]
+    ordered = [c for c in AUDIO_FEATURE_COLUMNS if c in numbers] + sorted(set(numbers) - set(AUDIO_FEATURE_COLUMNS))
+    stacked.index.name = "track_id"
+    return stacked[[*ordered, "source"]].astype({column: float for column in ordered})
