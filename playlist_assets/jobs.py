@@ -1,19 +1,46 @@
-"""The one job behind the sensor, the schedule and the command line."""
+"""The one job behind the sensor, the schedule and the command line, and the runs it is asked for."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import dagster as dg
 
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, liked_tracks
+from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
 
 refresh_job = dg.define_asset_job(
     "refresh_playlists",
     selection=dg.AssetSelection.assets(*ALL_ASSETS),
-    description="Liked Songs, or one playlist's chain from raw_tracks to clusters_page.",
+    description="Liked Songs, or the chain from raw_tracks to clusters_page for one playlist or a range of them.",
 )
 
 PLAYLIST_KEYS = [asset.key for asset in PLAYLIST_ASSETS]
 LIKED_KEYS = [liked_tracks.key]
+
+
+def partition_ranges(ordered: Sequence[str], wanted: set[str], size: int = PARTITIONS_PER_RUN) -> list[list[str]]:
+    """The ``wanted`` keys as runs of consecutive keys of ``ordered`` (the partitions' order), at most ``size`` each.
+
+    A run covers a range of partitions, so keys that are not wanted split the runs, as in a backfill.
+    """
+    ranges: list[list[str]] = []
+    current: list[str] = []
+    for key in ordered:
+        if key in wanted and len(current) < size:
+            current.append(key)
+            continue
+        if current:
+            ranges.append(current)
+        current = [key] if key in wanted else []
+    if current:
+        ranges.append(current)
+    return ranges
+
+
+def range_tags(keys: Sequence[str]) -> dict[str, str]:
+    """The tags of a run over the partitions ``keys[0]`` to ``keys[-1]`` (what a backfill run carries)."""
+    return {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
 
 
 def liked_songs_request(run_key: str | None = None) -> dg.RunRequest:
@@ -24,3 +51,10 @@ def liked_songs_request(run_key: str | None = None) -> dg.RunRequest:
 def playlist_request(playlist_id: str, run_key: str | None = None) -> dg.RunRequest:
     """A run that refreshes one playlist's partition of the chain."""
     return dg.RunRequest(run_key=run_key, partition_key=playlist_id, asset_selection=PLAYLIST_KEYS)
+
+
+def playlist_range_request(keys: Sequence[str], run_key: str | None = None) -> dg.RunRequest:
+    """A run that refreshes the chain for a range of consecutive playlist partitions, in one step per asset."""
+    if len(keys) == 1:
+        return playlist_request(keys[0], run_key)
+    return dg.RunRequest(run_key=run_key, tags=range_tags(keys), asset_selection=PLAYLIST_KEYS)

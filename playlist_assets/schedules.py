@@ -4,7 +4,7 @@ import os
 
 import dagster as dg
 
-from playlist_assets.jobs import liked_songs_request, playlist_request, refresh_job
+from playlist_assets.jobs import liked_songs_request, partition_ranges, playlist_range_request, refresh_job
 from playlist_assets.partitions import playlist_partitions
 
 #: Cron expression of the refresh; override with PLAYLIST_ASSETS_REFRESH_CRON.
@@ -13,8 +13,9 @@ REFRESH_CRON = os.environ.get("PLAYLIST_ASSETS_REFRESH_CRON", "0 6 * * *")
 
 @dg.schedule(job=refresh_job, cron_schedule=REFRESH_CRON, default_status=dg.DefaultScheduleStatus.RUNNING)
 def refresh_schedule(context: dg.ScheduleEvaluationContext):
-    """Liked Songs once, then one run per playlist partition."""
+    """Liked Songs once, then every playlist partition in runs of up to PARTITIONS_PER_RUN playlists (as a backfill)."""
     scheduled = context.scheduled_execution_time.isoformat()
     yield liked_songs_request(run_key=f"liked_tracks:{scheduled}")
-    for key in context.instance.get_dynamic_partitions(playlist_partitions.name):
-        yield playlist_request(key, run_key=f"{key}:{scheduled}")
+    keys = context.instance.get_dynamic_partitions(playlist_partitions.name)
+    for chunk in partition_ranges(keys, set(keys)):
+        yield playlist_range_request(chunk, run_key=f"{chunk[0]}..{chunk[-1]}:{scheduled}")

@@ -29,10 +29,15 @@ class PartitionedPickleIOManager(dg.ConfigurableIOManagerFactory):
 
 
 class PickleStore(dg.IOManager):
-    """The IO manager proper; see ``PartitionedPickleIOManager``."""
+    """The IO manager proper; see ``PartitionedPickleIOManager``.
+
+    It lives for one run (one step with a per-step executor) and hands the values written in that run
+    to the steps that read them without unpickling them again; assets must not modify their inputs.
+    """
 
     def __init__(self, base_dir: Path):
         self.base_dir = base_dir
+        self._written: dict[Path, Any] = {}
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if context.has_asset_partitions and len(context.asset_partition_keys) > 1:
@@ -59,6 +64,8 @@ class PickleStore(dg.IOManager):
 
     def _read(self, context: dg.InputContext, partition_key: str | None) -> Any:
         path = self._path(context, partition_key)
+        if path in self._written:
+            return self._written[path]
         if not path.exists():
             asset = context.asset_key.to_user_string()
             where = f"partition {partition_key!r} of " if partition_key else ""
@@ -66,6 +73,6 @@ class PickleStore(dg.IOManager):
         with path.open("rb") as stored:
             return pickle.load(stored)
 
-    @staticmethod
-    def _write(path: Path, obj: Any) -> None:
+    def _write(self, path: Path, obj: Any) -> None:
         write_atomically(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        self._written[path] = obj

@@ -41,3 +41,28 @@ def test_missing_upstream_partition_names_the_asset_and_partition(tmp_path):
     io_manager = PartitionedPickleIOManager(base_dir=str(tmp_path))
     with pytest.raises(Exception, match="partition 'a' of doubled has not been materialized"):
         dg.materialize([doubled, shouted], selection=[shouted], resources={"io_manager": io_manager}, partition_key="a")
+
+
+produced, received = [], []
+
+
+@dg.asset
+def listed() -> list[str]:
+    produced.append(["a", "b"])
+    return produced[-1]
+
+
+@dg.asset
+def counted(listed: list[str]) -> int:
+    received.append(listed)
+    return len(listed)
+
+
+def test_a_value_written_in_a_run_is_handed_to_later_steps_without_unpickling(tmp_path):
+    io_manager = PartitionedPickleIOManager(base_dir=str(tmp_path))
+    assert dg.materialize([listed, counted], resources={"io_manager": io_manager}).output_for_node("counted") == 2
+    assert received[-1] is produced[-1]  # the same object, not a copy read back from the pickle
+    assert (tmp_path / "listed.pkl").is_file()
+
+    dg.materialize([listed, counted], selection=[counted], resources={"io_manager": io_manager})
+    assert received[-1] == produced[-1] and received[-1] is not produced[-1]  # a later run reads the pickle

@@ -1,0 +1,208 @@
+"""Backfill a synthetic library through Dagster and through a plain Python loop; print the figures.
+
+    ./run.sh python bench/backfill.py            # 1,000 playlists x 100 tracks + one of 10,000
+    ./run.sh python bench/backfill.py --quick    # 40 x 100 + one of 10,000, about a minute
+
+On a fresh instance (a temporary DAGSTER_HOME with the project's dagster.yaml), in this one process:
+1. the plain loop: the same per-playlist functions the assets call (Web API parsing, features, clustering,
+   scatter, page), on the same data, writing the same files: the floor for this work;
+2. the Dagster backfill: ``cli.refresh(everything=True)``, which runs the job in process over ranges of up
+   to PARTITIONS_PER_RUN consecutive partitions, the runs a BackfillPolicy.multi_run backfill launches
+   (same range tags, same multi-partition steps, IO manager and event log); not included: the start-up
+   of a process per run that the daemon's run launcher adds, measured apart and printed;
+3. a one-partition run of the big playlist, as from the UI, and a refresh where nothing changed.
+"""
+
+import argparse
+import contextlib
+import cProfile
+import filecmp
+import io
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+QUICK = {"playlists": 40, "tracks": 100, "big": 10_000}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--playlists", type=int, default=1000, help="N playlists (default 1,000)")
+    parser.add_argument("--tracks", type=int, default=100, help="M tracks per playlist (default 100)")
+    parser.add_argument("--big", type=int, default=10_000, help="tracks of the one big playlist, 0 for none")
+    parser.add_argument("--per-run", type=int, default=100, help="playlists per run (PLAYLIST_ASSETS_PARTITIONS_PER_RUN)")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK['playlists']} x {QUICK['tracks']} + one of {QUICK['big']:,}")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the Dagster backfill to FILE")
+    args = parser.parse_args(argv)
+    if args.quick:
+        vars(args).update(QUICK)
+    os.environ["PLAYLIST_ASSETS_PARTITIONS_PER_RUN"] = str(args.per_run)  # read when the assets are imported
+    with tempfile.TemporaryDirectory(prefix="playlist_bench_") as folder:
+        return run(args, Path(folder))
+
+
+def run(args: argparse.Namespace, folder: Path) -> int:
+    home = folder / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+
+    import dagster as dg
+
+    from bench.synthetic import SyntheticFeatures, SyntheticSource, playlist_id
+    from playlist_assets import cli
+    from playlist_assets.assets import ALL_ASSETS
+    from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
+    from playlist_assets.jobs import PLAYLIST_KEYS, refresh_job
+    from playlist_assets.resources import OutputFolder
+    from playlist_assets.storage import PartitionedPickleIOManager
+
+    size = {"playlists": args.playlists, "tracks": args.tracks, "big": args.big}
+    source, features = SyntheticSource(**size), SyntheticFeatures(**size)
+    defs = dg.Definitions(
+        assets=ALL_ASSETS,
+        jobs=[refresh_job],
+        resources={
+            "source": source,
+            "features": features,
+            "output": OutputFolder(path=str(folder / "dagster_out")),
+            "io_manager": PartitionedPickleIOManager(),
+        },
+    )
+    instance = dg.DagsterInstance.get()
+    keys = [playlist.id for playlist in source.list_playlists()]
+    big_id = playlist_id(args.playlists) if args.big else None
+    liked = source.liked_track_ids()
+
+    load_at_start = os.getloadavg()[0]
+    plain_loop(source, features, liked, [keys[0]], folder / "warm_up")  # imports, fonts, first figure
+    started = time.perf_counter()
+    plain_loop(source, features, liked, keys, folder / "plain_out")
+    plain = time.perf_counter() - started
+    peak_plain = peak_memory_mb()
+
+    profiler = cProfile.Profile() if args.profile else None
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()) as printed, profiler or contextlib.nullcontext():
+        status = cli.refresh(instance, defs, everything=True)
+    backfill = time.perf_counter() - started
+    if profiler:
+        profiler.dump_stats(args.profile)
+    if status != 0 or f"{len(keys)} pages written" not in printed.getvalue():
+        print(printed.getvalue(), file=sys.stderr)
+        return 1
+    runs = len(instance.get_runs())
+    identical = same_files(folder / "plain_out", folder / "dagster_out")
+
+    big_plain = big_dagster = None
+    if big_id:
+        started = time.perf_counter()
+        plain_loop(source, features, liked, [big_id], folder / "plain_big")
+        big_plain = time.perf_counter() - started
+        job = defs.resolve_job_def(refresh_job.name)
+        started = time.perf_counter()
+        job.execute_in_process(instance=instance, partition_key=big_id, asset_selection=PLAYLIST_KEYS, run_config=cli.QUIET)
+        big_dagster = time.perf_counter() - started
+
+    runs_before = len(instance.get_runs())
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        cli.refresh(instance, defs)
+    unchanged = time.perf_counter() - started
+    materialized_nothing = len(instance.get_runs()) == runs_before and "\n0 pages written" in printed.getvalue()
+
+    tracks = args.playlists * args.tracks + args.big
+    n = len(keys)
+    lines = [
+        f"machine: {machine()}; load average (1 min) {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end",
+        f"library: {args.playlists:,} playlists x {args.tracks:,} tracks"
+        + (f" + 1 of {args.big:,}" if args.big else "")
+        + f" = {n:,} playlists, {tracks:,} tracks",
+        f"backfill: {runs - 1} runs of up to {PARTITIONS_PER_RUN} playlists (BackfillPolicy.multi_run) + 1 for Liked Songs,"
+        " executed in process on a fresh SQLite instance",
+        "",
+        f"{'':<34}{'wall':>10}{'per playlist':>15}",
+        f"{'plain Python loop':<34}{plain:>9.1f}s{plain / n * 1000:>12.0f} ms",
+        f"{'Dagster backfill':<34}{backfill:>9.1f}s{backfill / n * 1000:>12.0f} ms",
+        f"ratio Dagster / plain loop: {backfill / plain:.2f}   (target <= 1.5)",
+        f"Dagster overhead: {(backfill - plain) / n * 1000:.0f} ms per playlist",
+    ]
+    if big_id:
+        lines.append(
+            f"{args.big:,}-track playlist: plain {big_plain:.2f} s, Dagster one-partition run {big_dagster:.2f} s"
+            "   (target < 3 s end to end)"
+        )
+    peak = peak_memory_mb()
+    startup = code_location_import_seconds()
+    lines += [
+        f"refresh, nothing changed: {unchanged:.2f} s in process, materialized nothing: {'yes' if materialized_nothing else 'NO'}"
+        f"; as a command add {startup:.1f} s of start-up (import of the code location)   (target < 10 s)",
+        f"peak memory (maxrss, self + children): {peak_plain:,.0f} MB after the plain loop,"
+        f" {peak:,.0f} MB at the end   (target < 2 GB)",
+        f"pages and PNGs identical between the plain loop and Dagster: {'yes' if identical else 'NO'}",
+        f"not included above: a daemon-launched backfill starts one process per run ({runs - 1} runs x about"
+        f" {startup:.1f} s here, shared out over concurrency.runs.max_concurrent_runs)",
+    ]
+    print("\n".join(lines))
+    return 0 if identical and materialized_nothing else 1
+
+
+def plain_loop(source, features, liked: frozenset, keys: list[str], root: Path) -> None:
+    """What the five assets do for each playlist, without Dagster."""
+    from playlist_assets.analysis import cluster_features
+    from playlist_assets.assets.playlists import write_page, write_scatter
+
+    for key in keys:
+        tracks = source.fetch_playlist(key)
+        found = features.features(tracks.tracks)
+        clustering = cluster_features(found)
+        path, png = write_scatter(root, tracks, clustering)
+        write_page(root, tracks, found, clustering, str(path) if png else None, liked)
+
+
+def same_files(left: Path, right: Path) -> bool:
+    """Whether two folders hold the same files with the same bytes."""
+    names = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
+    if names != sorted(p.relative_to(right) for p in right.rglob("*") if p.is_file()):
+        return False
+    return all(filecmp.cmp(left / name, right / name, shallow=False) for name in names)
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process plus that of its (largest) waited-for child, in MB (Linux: KB units)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024
+
+
+def code_location_import_seconds() -> float:
+    """Seconds a fresh Python process takes to import the code location (the start-up of a run or a command)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import playlist_assets.definitions"], check=True, cwd=PROJECT)
+    return time.perf_counter() - started
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        platform.processor(),
+    )
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    import dagster
+
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), {memory_gb:.0f} GB RAM,"
+        f" Python {platform.python_version()}, Dagster {dagster.__version__}"
+    )
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(PROJECT))
+    sys.exit(main())

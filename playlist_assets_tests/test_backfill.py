@@ -1,0 +1,199 @@
+"""Backfill runs over several playlists, the command line's incremental refresh, the pool and the run queue."""
+
+import contextlib
+import dataclasses
+import io
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from playlist_assets import cli
+from playlist_assets.analysis import cluster_features
+from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, clusters_page
+from playlist_assets.assets.playlists import PARTITIONS_PER_RUN, render_page, without_image
+from playlist_assets.definitions import defs as project_defs
+from playlist_assets.features import DemoFeatures
+from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, range_tags, refresh_job
+from playlist_assets.resources import OutputFolder
+from playlist_assets.sources import DemoSource
+from playlist_assets.sources.demo_library import ALL_ALIKE, EMPTY, FOUR_GENRES, ODDS_AND_ENDS, TWO_TRACKS
+
+PROJECT = Path(__file__).resolve().parents[1]
+SMALL = [FOUR_GENRES, ALL_ALIKE, ODDS_AND_ENDS, TWO_TRACKS, EMPTY]
+
+
+class SmallLibrary(DemoSource):
+    """A few small demo playlists; ``changed`` gets a new snapshot id, ``unliked`` leaves Liked Songs,
+    ``broken`` cannot be read."""
+
+    changed: str = ""
+    unliked: str = ""
+    broken: str = ""
+
+    def list_playlists(self):
+        return [self._snapshot(p) for p in super().list_playlists() if p.name in SMALL]
+
+    def fetch_playlist(self, playlist_id):
+        tracks = super().fetch_playlist(playlist_id)
+        if tracks.playlist.name == self.broken:
+            raise ValueError(f"playlist {playlist_id}: the source answered nonsense")
+        return dataclasses.replace(tracks, playlist=self._snapshot(tracks.playlist))
+
+    def _snapshot(self, playlist):
+        return dataclasses.replace(playlist, snapshot_id="new") if playlist.name == self.changed else playlist
+
+    def liked_track_ids(self):
+        return super().liked_track_ids() - {self.unliked}
+
+
+def definitions(resources, source=None) -> dg.Definitions:
+    return dg.Definitions(assets=ALL_ASSETS, jobs=[refresh_job], resources={**resources, "source": source or SmallLibrary()})
+
+
+def run_range(instance, resources, keys, **kwargs) -> dg.ExecuteInProcessResult:
+    job = definitions(resources).resolve_job_def(refresh_job.name)
+    return job.execute_in_process(instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys), **kwargs)
+
+
+def page_events(result) -> dict[str, dict]:
+    return {
+        event.partition: {key: value.value for key, value in event.materialization.metadata.items()}
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == clusters_page.key
+    }
+
+
+@pytest.fixture
+def small_playlists(instance, resources, demo_playlists):
+    """The SMALL playlists registered as partitions, in that order, with Liked Songs materialized."""
+    keys = [demo_playlists[name].id for name in SMALL]
+    instance.add_dynamic_partitions("playlists", keys)
+    dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
+    return keys
+
+
+def test_one_run_over_several_playlists_writes_the_pages_a_run_per_playlist_writes(instance, resources, small_playlists, tmp_path):
+    result = run_range(instance, resources, small_playlists)
+    assert result.success
+    pages = result.output_for_node("clusters_page")
+    assert sorted(pages) == sorted(small_playlists)
+    metadata = page_events(result)
+    assert metadata[small_playlists[0]]["coverage"] == "80 of 80 tracks placed"
+    assert metadata[small_playlists[0]]["k"] >= 2
+    listed = {p.id: p.snapshot_id for p in SmallLibrary().list_playlists()}
+    assert {key: m["snapshot_id"] for key, m in metadata.items()} == listed
+
+    single_resources = {**resources, "output": OutputFolder(path=str(tmp_path / "single"))}
+    single = dg.materialize(
+        ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=small_playlists[0], instance=instance, resources=single_resources
+    )
+    assert Path(single.output_for_node("clusters_page")).read_bytes() == Path(pages[small_playlists[0]]).read_bytes()
+    scatter = Path(single.output_for_node("clusters_scatter"))
+    assert scatter.read_bytes() == Path(result.output_for_node("clusters_scatter")[small_playlists[0]]).read_bytes()
+
+
+def test_a_failing_playlist_fails_its_run_naming_it_and_no_playlist_of_the_run_is_recorded(instance, resources, small_playlists):
+    missing = "0000000000000000000000"
+    instance.add_dynamic_partitions("playlists", [missing])
+    keys = small_playlists[-2:] + [missing]
+    result = run_range(instance, resources, keys, raise_on_error=False)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    assert failure.step_key == "raw_tracks"
+    assert f"playlist {missing} failed, and with it this run of 3 playlists" in str(failure.step_failure_data.error)
+    assert not result.get_asset_materialization_events()
+
+
+def test_partition_ranges_are_consecutive_wanted_keys_split_at_the_run_size():
+    order = list("abcdefgh")
+    assert partition_ranges(order, set("abcdfgh"), size=2) == [["a", "b"], ["c", "d"], ["f", "g"], ["h"]]
+    assert partition_ranges(order, set(), size=2) == []
+    assert partition_ranges(order, set(order), size=100) == [order]
+
+
+def test_refresh_materializes_only_new_and_changed_playlists(instance, resources, demo_playlists):
+    def refresh(source, everything=False) -> tuple[int, str]:
+        runs = len(instance.get_runs())
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            assert cli.refresh(instance, definitions(resources, source), everything=everything) == 0
+        return len(instance.get_runs()) - runs, printed.getvalue()
+
+    runs, printed = refresh(SmallLibrary())
+    assert runs == 2  # Liked Songs, then one run over the five playlists
+    assert f"  {FOUR_GENRES} (4 clusters): " in printed and printed.endswith(" s\n") and "\n5 pages written in " in printed
+
+    runs, printed = refresh(SmallLibrary())
+    assert runs == 0 and "\n0 pages written in " in printed and "5 unchanged" in printed
+
+    runs, printed = refresh(SmallLibrary(changed=ALL_ALIKE))
+    assert runs == 1 and f"  {ALL_ALIKE} (1 cluster): " in printed and "\n1 pages written in " in printed
+
+    four_genres = demo_playlists[FOUR_GENRES].id
+    page = Path(resources["output"].path).glob("playlists/*/clusters.md")
+    hearts = {path.parent.name: path.read_text(encoding="utf-8").count("💚") for path in page}
+    liked = DemoSource().liked_track_ids() & set(DemoSource().fetch_playlist(four_genres).tracks.index)
+    runs, printed = refresh(SmallLibrary(changed=ALL_ALIKE, unliked=min(liked)))
+    assert runs == 2  # Liked Songs, then the pages (only) of every playlist
+    assert instance.get_runs(limit=1)[0].asset_selection == {clusters_page.key}
+    assert "\n5 pages written in " in printed
+    [four_genres_page] = [name for name in hearts if name.startswith("four_corners")]
+    after = (Path(resources["output"].path) / "playlists" / four_genres_page / "clusters.md").read_text(encoding="utf-8")
+    assert after.count("💚") == hearts[four_genres_page] - 1
+
+    runs, printed = refresh(SmallLibrary(changed=ALL_ALIKE, unliked=min(liked)), everything=True)
+    assert runs == 2 and "\n5 pages written in " in printed
+
+
+def test_refresh_isolates_a_failing_playlist_by_running_its_run_again_one_playlist_at_a_time(instance, resources, capsys):
+    assert cli.refresh(instance, definitions(resources, SmallLibrary(broken=ALL_ALIKE))) == 1
+    printed = capsys.readouterr()
+    assert "\n4 pages written in " in printed.out and f"  {FOUR_GENRES} (4 clusters): " in printed.out
+    assert f"  {ALL_ALIKE} (" in printed.err and "FAILED, run " in printed.err
+    runs = instance.get_runs()
+    assert len(runs) == 1 + 1 + 5  # Liked Songs, the failed run over the five, then one run per playlist
+    assert [run.status for run in runs].count(dg.DagsterRunStatus.FAILURE) == 2
+
+
+def test_assets_backfill_in_bounded_runs_and_calls_to_services_share_a_pool():
+    graph = project_defs.resolve_asset_graph()
+    for asset in PLAYLIST_ASSETS:
+        policy = graph.get(asset.key).backfill_policy
+        assert policy == dg.BackfillPolicy.multi_run(max_partitions_per_run=PARTITIONS_PER_RUN)
+    pools = {asset.key.to_user_string(): asset.op.pool for asset in ALL_ASSETS}
+    assert pools == {
+        "liked_tracks": "spotify_api",
+        "raw_tracks": "spotify_api",
+        "track_features": "spotify_api",
+        "track_clusters": None,
+        "clusters_scatter": None,
+        "clusters_page": None,
+    }
+
+
+def test_runs_execute_their_steps_in_the_run_process():
+    jobs = [project_defs.resolve_implicit_global_asset_job_def(), project_defs.resolve_job_def(refresh_job.name)]
+    assert [job.executor_def for job in jobs] == [dg.in_process_executor, dg.in_process_executor]
+
+
+def test_shipped_instance_settings_limit_the_run_queue_and_the_pool(tmp_path):
+    settings = yaml.safe_load((PROJECT / "dagster.yaml").read_text())
+    assert settings["concurrency"]["runs"]["max_concurrent_runs"] == 2
+    assert settings["concurrency"]["pools"]["default_limit"] == 1
+    assert "run_coordinator" not in settings  # the run queue is limited in one place only
+    (tmp_path / "dagster.yaml").write_text((PROJECT / "dagster.yaml").read_text())
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 2
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+
+
+@pytest.mark.parametrize("name", [FOUR_GENRES, TWO_TRACKS, EMPTY])
+def test_the_page_preview_is_the_page_rendered_without_its_scatter(demo_playlists, name):
+    tracks = DemoSource().fetch_playlist(demo_playlists[name].id)
+    features = DemoFeatures().features(tracks.tracks)
+    clustering = cluster_features(features)
+    liked = DemoSource().liked_track_ids()
+    page = render_page(tracks, features, clustering, liked, image_link="../../images/clusters_scatter.png")
+    assert ("clusters_scatter.png" in page) == clustering.clustered
+    assert without_image(page) == render_page(tracks, features, clustering, liked, image_link=None)
