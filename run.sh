@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # ./run.sh          set up on first use, then materialize every playlist and print where the pages are
+# ./run.sh --all    the same, but refresh every playlist even when it did not change
+# ./run.sh login    authorize your Spotify app once (see README, "Use your Spotify account")
 # ./run.sh test     run the tests (the command CI runs)
 # ./run.sh ui       the Dagster UI and daemon on http://127.0.0.1:3000 (sensor, schedule, backfills)
 # ./run.sh <cmd>    any command inside the project's environment, e.g. ./run.sh dagster definitions validate
@@ -42,7 +44,8 @@ setup() {
 
 setup
 case "${1:-}" in
-  "") exec playlist-assets ;;
+  "" | -*) exec playlist-assets "$@" ;;
+  login) shift; exec playlist-assets login "$@" ;;
   test) shift; exec python -m pytest "$@" ;;
   ui) shift; exec dagster dev --host 127.0.0.1 --port "${PORT:-3000}" "$@" ;;
   *) exec "$@" ;;

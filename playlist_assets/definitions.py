@@ -1,6 +1,9 @@
 """The code location: assets, job, sensor, schedule and resources.
 
-The source is the bundled demo library; ``PLAYLIST_ASSETS_OUTPUT`` names the folder for pages.
+The library comes from ``PLAYLIST_ASSETS_SOURCE``: ``demo`` (the default, bundled), ``spotify`` (your account,
+credentials in ``SPOTIPY_CLIENT_ID``/``SPOTIPY_CLIENT_SECRET``/``SPOTIPY_REDIRECT_URI``), ``exportify`` or
+``account-export`` (files under ``PLAYLIST_ASSETS_PATH``). ``PLAYLIST_ASSETS_RECCOBEATS=off`` keeps features
+off the network; ``PLAYLIST_ASSETS_OUTPUT`` names the folder for pages.
 """
 
 from __future__ import annotations
@@ -10,13 +13,52 @@ import os
 import dagster as dg
 
 from playlist_assets.assets import ALL_ASSETS
-from playlist_assets.features import DemoFeatures
+from playlist_assets.features import (
+    DemoFeatures,
+    ExportFeatures,
+    FeatureChain,
+    ReccoBeatsFeatures,
+    SpotifyAudioFeatures,
+)
 from playlist_assets.jobs import refresh_job
 from playlist_assets.resources import OutputFolder
 from playlist_assets.schedules import refresh_schedule
 from playlist_assets.sensors import playlist_discovery_sensor
-from playlist_assets.sources import DemoSource
+from playlist_assets.sources import AccountExportSource, DemoSource, ExportifySource
+from playlist_assets.sources.spotify import SpotifySource
 from playlist_assets.storage import PartitionedPickleIOManager
+
+SOURCES = ("demo", "spotify", "exportify", "account-export")
+
+
+def spotify_source() -> SpotifySource:
+    """The live source; the secret is optional (PKCE without it) and stays an EnvVar, never a config value."""
+    secret = dg.EnvVar("SPOTIPY_CLIENT_SECRET") if os.environ.get("SPOTIPY_CLIENT_SECRET") else ""
+    redirect = {"redirect_uri": dg.EnvVar("SPOTIPY_REDIRECT_URI")} if os.environ.get("SPOTIPY_REDIRECT_URI") else {}
+    return SpotifySource(client_id=dg.EnvVar("SPOTIPY_CLIENT_ID"), client_secret=secret, **redirect)
+
+
+def library_resources(kind: str, path: str, reccobeats: bool = True) -> dict[str, dg.ConfigurableResource]:
+    """The ``source`` and ``features`` resources of one kind of library (one of ``SOURCES``).
+
+    ``reccobeats=False`` keeps track ids from being sent to ReccoBeats (features then come from Spotify,
+    the export file and metadata only).
+    """
+    if kind == "demo":
+        return {"source": DemoSource(), "features": DemoFeatures()}
+    network = {"reccobeats": ReccoBeatsFeatures()} if reccobeats else {}
+    if kind == "spotify":
+        spotify = spotify_source()
+        chain = FeatureChain(spotify=SpotifyAudioFeatures(spotify=spotify), **network)
+        return {"source": spotify, "features": chain}
+    if kind not in SOURCES:
+        raise ValueError(f"PLAYLIST_ASSETS_SOURCE={kind!r}: choose one of {', '.join(SOURCES)}")
+    if not path:
+        raise ValueError(f"PLAYLIST_ASSETS_SOURCE={kind} needs PLAYLIST_ASSETS_PATH, the folder of the export")
+    if kind == "exportify":
+        return {"source": ExportifySource(path=path), "features": FeatureChain(export=ExportFeatures(), **network)}
+    return {"source": AccountExportSource(path=path), "features": FeatureChain(**network)}
+
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
@@ -24,9 +66,15 @@ defs = dg.Definitions(
     sensors=[playlist_discovery_sensor],
     schedules=[refresh_schedule],
     resources={
-        "source": DemoSource(),
-        "features": DemoFeatures(),
+        **library_resources(
+            kind=os.environ.get("PLAYLIST_ASSETS_SOURCE", "demo"),
+            path=os.environ.get("PLAYLIST_ASSETS_PATH", ""),
+            reccobeats=os.environ.get("PLAYLIST_ASSETS_RECCOBEATS", "on") != "off",
+        ),
         "output": OutputFolder(path=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output")),
         "io_manager": PartitionedPickleIOManager(),
     },
+    # Steps run one after another in the run's process: the default starts a process per step,
+    # each importing this code location again (seconds), for a chain that cannot run in parallel anyway.
+    executor=dg.in_process_executor,
 )

@@ -1,13 +1,13 @@
 """Keep the "playlists" partitions and pages in step with the source's playlists.
 
 Each tick lists the playlists once (for Spotify: one request per 50 playlists) and compares each
-``snapshot_id`` with the one its last complete refresh recorded in the instance; only new and changed
+``snapshot_id`` with the one its page was last written for (recorded in the instance); only new and changed
 playlists get a run, so an unchanged library costs the listing and nothing else.
 """
 
 import dagster as dg
 
-from playlist_assets.assets import clusters_page, liked_tracks, raw_tracks
+from playlist_assets.assets import clusters_page, liked_tracks
 from playlist_assets.jobs import liked_songs_request, playlist_request, refresh_job
 from playlist_assets.model import PlaylistInfo
 from playlist_assets.partitions import playlist_partitions
@@ -17,36 +17,40 @@ from playlist_assets.sources import PlaylistSource
 
 
 def partition_changes(known: set[str], playlists: list[PlaylistInfo]) -> tuple[list[str], list[str]]:
-    """Playlist ids to add as partitions and partition keys to delete, both sorted."""
+    """Playlist ids to add as partitions and partition keys to delete, both sorted.
+
+    An empty listing deletes nothing: a whole library gone at once is more likely an outage than real.
+    """
     current = {playlist.id for playlist in playlists}
-    return sorted(current - known), sorted(known - current)
+    return sorted(current - known), sorted(known - current) if playlists else []
 
 
-def refreshed_snapshots(instance: dg.DagsterInstance) -> dict[str, str]:
-    """Partition key -> the ``snapshot_id`` its latest ``raw_tracks`` was read at, for partitions whose
-    ``clusters_page`` was materialized after that (a refresh that ran to the end)."""
-    latest_tracks = instance.get_latest_storage_id_by_partition(raw_tracks.key, dg.DagsterEventType.ASSET_MATERIALIZATION)
-    latest_pages = instance.get_latest_storage_id_by_partition(
-        clusters_page.key, dg.DagsterEventType.ASSET_MATERIALIZATION
-    )
-    complete = [storage_id for key, storage_id in latest_tracks.items() if latest_pages.get(key, -1) > storage_id]
-    if not complete:
+def page_snapshots(instance: dg.DagsterInstance) -> dict[str, str]:
+    """Playlist id -> the snapshot id its page's latest materialization was written for."""
+    latest = instance.get_latest_storage_id_by_partition(clusters_page.key, dg.DagsterEventType.ASSET_MATERIALIZATION)
+    if not latest:
         return {}
     records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=raw_tracks.key, storage_ids=complete), limit=len(complete)
+        dg.AssetRecordsFilter(asset_key=clusters_page.key, storage_ids=list(latest.values())), limit=len(latest)
     ).records
     snapshots = {}
     for record in records:
-        materialization = record.asset_materialization
-        snapshot = materialization.metadata.get("snapshot_id")
+        snapshot = record.asset_materialization.metadata.get("snapshot_id")
         if snapshot is not None:
-            snapshots[materialization.partition] = snapshot.value
+            snapshots[record.partition_key] = snapshot.value
     return snapshots
 
 
-def playlists_to_refresh(playlists: list[PlaylistInfo], refreshed: dict[str, str]) -> list[PlaylistInfo]:
-    """The playlists that are new or whose snapshot changed since their last complete refresh."""
-    return [playlist for playlist in playlists if refreshed.get(playlist.id) != playlist.snapshot_id]
+def playlists_to_refresh(playlists: list[PlaylistInfo], written: dict[str, str]) -> list[PlaylistInfo]:
+    """The playlists whose page is missing or was written for another snapshot than the current one."""
+    return [playlist for playlist in playlists if written.get(playlist.id) != playlist.snapshot_id]
+
+
+def remove_deleted_pages(output: OutputFolder, deleted: list[str], log) -> None:
+    """Remove the page and image folders of the deleted playlists (see the README for why)."""
+    for key in deleted:
+        for folder in remove_playlist_outputs(output.root, key):
+            log.info(f"Removed {folder}: playlist {key} is gone from the library")
 
 
 @dg.sensor(job=refresh_job, minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.RUNNING)
@@ -63,11 +67,9 @@ def playlist_discovery_sensor(context: dg.SensorEvaluationContext, source: Playl
     to_add, to_delete = partition_changes(known, playlists)
     if to_add and context.instance.get_latest_materialization_event(liked_tracks.key) is None:
         return dg.SensorResult(run_requests=[liked_songs_request()])
-    for key in to_delete:
-        for folder in remove_playlist_outputs(output.root, key):
-            context.log.info(f"Removed {folder}: playlist {key} is gone from the library")
-    refreshed = {key: snapshot for key, snapshot in refreshed_snapshots(context.instance).items() if key in known}
-    changed = playlists_to_refresh(playlists, refreshed)
+    remove_deleted_pages(output, to_delete, context.log)
+    written = {key: snapshot for key, snapshot in page_snapshots(context.instance).items() if key in known}
+    changed = playlists_to_refresh(playlists, written)
     context.log.info(
         f"{len(playlists)} playlists: {len(to_add)} new, {len(changed) - len(to_add)} changed, {len(to_delete)} gone"
     )

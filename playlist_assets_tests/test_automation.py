@@ -4,6 +4,7 @@ import datetime
 
 import dagster as dg
 
+from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
 from playlist_assets.definitions import defs
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS
 from playlist_assets.schedules import refresh_schedule
@@ -24,13 +25,13 @@ def evaluate_sensor(instance, output_dir="unused-output", source=None) -> dg.Sen
     return playlist_discovery_sensor(context)
 
 
-def record_refresh(instance, playlist, snapshot_id=None, complete=True):
-    """Record a refresh of ``playlist`` at ``snapshot_id`` as the assets would, without running them."""
-    snapshot_id = snapshot_id or playlist.snapshot_id
-    tracks = dg.AssetMaterialization(RAW_TRACKS, partition=playlist.id, metadata={"snapshot_id": snapshot_id})
-    instance.report_runless_asset_event(tracks)
-    if complete:
-        instance.report_runless_asset_event(dg.AssetMaterialization(CLUSTERS_PAGE, partition=playlist.id))
+def record_refresh(instance, playlist, snapshot_id=None, page=True):
+    """Record a refresh of ``playlist`` at ``snapshot_id`` as the assets would (``page=False``: it stopped before
+    the page), without running them."""
+    snapshot = {"snapshot_id": snapshot_id or playlist.snapshot_id}
+    instance.report_runless_asset_event(dg.AssetMaterialization(RAW_TRACKS, partition=playlist.id, metadata=snapshot))
+    if page:
+        instance.report_runless_asset_event(dg.AssetMaterialization(CLUSTERS_PAGE, partition=playlist.id, metadata=snapshot))
 
 
 def mark_liked_songs_materialized(instance):
@@ -82,7 +83,7 @@ def test_sensor_refreshes_only_changed_playlists_and_unfinished_refreshes(instan
     instance.add_dynamic_partitions("playlists", [p.id for p in playlists])
     changed, unfinished, *unchanged = playlists
     record_refresh(instance, changed, snapshot_id="an older snapshot")
-    record_refresh(instance, unfinished, complete=False)
+    record_refresh(instance, unfinished, page=False)
     for playlist in unchanged:
         record_refresh(instance, playlist)
 
@@ -102,7 +103,7 @@ def test_sensor_asks_nothing_when_nothing_changed(instance, demo_playlists):
     assert result.run_requests == [] and result.dynamic_partitions_requests == []
 
 
-def test_schedule_refreshes_liked_songs_once_and_every_partition(instance, demo_playlists):
+def test_schedule_refreshes_liked_songs_once_and_every_partition_in_bounded_runs(instance, demo_playlists):
     keys = [p.id for p in demo_playlists.values()]
     instance.add_dynamic_partitions("playlists", keys)
     when = datetime.datetime(2026, 11, 26, 6, tzinfo=datetime.timezone.utc)
@@ -110,5 +111,30 @@ def test_schedule_refreshes_liked_songs_once_and_every_partition(instance, demo_
     requests = list(refresh_schedule(context))
     assert [r.asset_selection for r in requests].count(LIKED_KEYS) == 1
     playlist_runs = [r for r in requests if r.asset_selection == PLAYLIST_KEYS]
-    assert sorted(r.partition_key for r in playlist_runs) == sorted(keys)
+    covered = []
+    for request in playlist_runs:
+        start = request.tags.get("dagster/asset_partition_range_start", request.partition_key)
+        end = request.tags.get("dagster/asset_partition_range_end", request.partition_key)
+        covered += keys[keys.index(start) : keys.index(end) + 1]
+        assert keys.index(end) - keys.index(start) < PARTITIONS_PER_RUN
+    assert covered == keys and len(playlist_runs) == -(-len(keys) // PARTITIONS_PER_RUN)
     assert len({r.run_key for r in requests}) == len(requests)
+
+
+class EmptyLibrary(DemoSource):
+    """A source whose listing comes back empty (an outage, a wrong account)."""
+
+    def list_playlists(self):
+        return []
+
+
+def test_an_empty_listing_deletes_nothing(instance, demo_playlists, tmp_path):
+    mark_liked_songs_materialized(instance)
+    playlist = demo_playlists["International Pop"]
+    instance.add_dynamic_partitions("playlists", [playlist.id])
+    page = page_path(tmp_path, playlist_slug(playlist.id, playlist.name))
+    page.parent.mkdir(parents=True)
+    page.write_text("page")
+    result = evaluate_sensor(instance, tmp_path, source=EmptyLibrary())
+    assert result.dynamic_partitions_requests == [] and result.run_requests == []
+    assert page.exists()
