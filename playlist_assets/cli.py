@@ -32,10 +32,16 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="playlist-assets", description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", choices=["refresh", "login"], default="refresh",
+                        help="refresh (the default): materialize new and changed playlists; "
+                        "login: authorize your Spotify app once")
     parser.add_argument("--output", default=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output"), help="folder for the pages")
     parser.add_argument("--all", action="store_true", help="materialize every playlist, changed or not")
+    parser.add_argument("--no-browser", action="store_true", help="login: print the link instead of opening a browser")
     args = parser.parse_args(argv)
     os.environ["PLAYLIST_ASSETS_OUTPUT"] = str(Path(args.output).resolve())
+    if args.command == "login":
+        return log_in(open_browser=not args.no_browser)
     if not os.environ.get("DAGSTER_HOME"):
         parser.error("DAGSTER_HOME is not set: run ./run.sh, which keeps the instance in .dagster_home/")
     # Imported here: the definitions read PLAYLIST_ASSETS_OUTPUT, set just above.
@@ -44,10 +50,24 @@ def main(argv: list[str] | None = None) -> int:
     return refresh(dg.DagsterInstance.get(), defs, everything=args.all)
 
 
+def log_in(open_browser: bool) -> int:
+    """Run Spotify's authorization once and cache the token (see the README, "Use your Spotify account")."""
+    from playlist_assets.definitions import spotify_source
+    from playlist_assets.login import login
+
+    if not os.environ.get("SPOTIPY_CLIENT_ID"):
+        print("Set SPOTIPY_CLIENT_ID (and SPOTIPY_REDIRECT_URI, SPOTIPY_CLIENT_SECRET) first", file=sys.stderr)
+        return 2
+    with dg.build_resources({"source": spotify_source()}) as resources:
+        print(login(resources.source, open_browser=open_browser))
+    return 0
+
+
 def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool = False) -> int:
     """Sync partitions with the source, then materialize what changed (see above); print the pages written."""
     started = time.perf_counter()
-    source = defs.resources["source"]
+    with dg.build_resources({"source": defs.resources["source"]}) as resources:  # resolves EnvVar settings
+        source = resources.source
     playlists = source.list_playlists()
     known = set(instance.get_dynamic_partitions(playlist_partitions.name))
     to_add, to_delete = partition_changes(known, playlists)

@@ -26,6 +26,7 @@ from playlist_assets.render import (
     page_path,
     playlist_slug,
     relative_link,
+    remove_playlist_outputs,
     render_clusters_page,
     render_scatter,
     scatter_path,
@@ -105,11 +106,16 @@ def render_page(
 def write_page(
     root: Path, tracks: PlaylistTracks, features: pd.DataFrame, clustering: Clustering, scatter: str | None, liked: frozenset
 ) -> tuple[Path, str]:
-    """Write the playlist's page under ``root``, linking its scatter (a path, or None) relatively; its path and text."""
-    path = page_path(root, playlist_slug(tracks.playlist.id, tracks.playlist.name))
+    """Write the playlist's page under ``root``, linking its scatter (a path, or None) relatively; its path and text.
+
+    The folders written under an earlier name of the playlist are removed.
+    """
+    slug = playlist_slug(tracks.playlist.id, tracks.playlist.name)
+    path = page_path(root, slug)
     image_link = relative_link(path, Path(scatter)) if scatter else None
     page = render_page(tracks, features, clustering, liked, image_link)
     write_atomically(path, page.encode("utf-8"))
+    remove_playlist_outputs(root, tracks.playlist.id, keep_slug=slug)
     return path, page
 
 
