@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from playlist_assets.model import SKIP_REASONS, PlaylistInfo, PlaylistTracks
+from playlist_assets.partitions import base62_id
 from playlist_assets.sources import web_api
 from playlist_assets.sources.base import PlaylistSource
-from playlist_assets.sources.exportify import content_hash, derived_id, track_id_from_uri, track_url
+from playlist_assets.sources.exportify import content_hash, track_id_from_uri, track_url
 
 #: Why an item of an older export (no ``trackUri``) is not a track row.
 NO_URI = "track without a URI"
@@ -69,7 +70,7 @@ class AccountExportSource(PlaylistSource):
                 if not isinstance(doc, dict):
                     raise ValueError(f"{file}: playlist #{number} is not an object")
                 name = str(doc.get("name") or "")
-                key = derived_id(f"account-export:{name}#{seen[name]}")
+                key = base62_id(f"account-export:{name}#{seen[name]}")
                 seen[name] += 1
                 snapshot = content_hash(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8"))
                 items = doc.get("items")
@@ -138,7 +139,7 @@ def _skip_reason(item: Any, seen: Container[str], where: str) -> tuple[str | Non
 
 def _track_row(item: dict, track_id: str, position: int, where: str) -> dict:
     track = item["track"]
-    text = {key: _text(track, key, where) for key in ("trackName", "albumName", "artistName")}
+    text = {key: web_api.optional_string(track, key, where) for key in ("trackName", "albumName", "artistName")}
     return {
         "name": text["trackName"],
         "album": text["albumName"],
@@ -150,19 +151,10 @@ def _track_row(item: dict, track_id: str, position: int, where: str) -> dict:
         "duration_ms": 0,
         "explicit": False,
         "isrc": "",
-        "added_at": _text(item, "addedDate", where),
+        "added_at": web_api.optional_string(item, "addedDate", where),
         "position": position,
         "url": track_url(track_id),
     }
-
-
-def _text(doc: dict, key: str, where: str) -> str:
-    value = doc.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: {key!r} is not a string")
-    return value
 
 
 def _load(file: Path) -> dict:

@@ -15,13 +15,13 @@ import functools
 import hashlib
 import json
 import random
-import string
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+from playlist_assets.partitions import base62_id
 from playlist_assets.sources.web_api import API_ROOT, AUDIO_FEATURES_BATCH, PAGE_LIMIT
 
 DEMO_FEATURE_SOURCE = "demo (synthetic)"
@@ -54,7 +54,6 @@ DEMO_PLAYLIST_NAMES = (
 ODDS_AND_ENDS_SKIPPED = {"local file": 2, "episode": 2, "unavailable": 2, "empty item": 2, "duplicate": 2}
 
 _OWNER_ID = "demo-user"
-_BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _DEFAULT_LIMIT = 20
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -195,16 +194,6 @@ class _Track(NamedTuple):
 
     json: dict
     genre: str
-
-
-def base62_id(key: str) -> str:
-    """A Spotify-like id (22 base62 characters) derived from ``key``."""
-    number = int.from_bytes(hashlib.sha256(key.encode()).digest(), "big")
-    characters = []
-    for _ in range(22):
-        number, digit = divmod(number, 62)
-        characters.append(_BASE62[digit])
-    return "".join(characters)
 
 
 def demo_playlist_id(name: str) -> str:

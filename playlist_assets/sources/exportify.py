@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from playlist_assets.model import SKIP_REASONS, PlaylistInfo, PlaylistTracks
+from playlist_assets.partitions import base62_id
 from playlist_assets.sources import web_api
 from playlist_assets.sources.base import PlaylistSource
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
@@ -55,7 +56,6 @@ _HEADER_NAMES = {
 _NUMBER_FIELDS = ("popularity", *AUDIO_FEATURE_COLUMNS)
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
 
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
 _TRACK_URI = re.compile(r"spotify:track:([0-9A-Za-z]{22})|https?://open\.spotify\.com/track/([0-9A-Za-z]{22})(?:\?.*)?")
 
@@ -92,7 +92,7 @@ class ExportifySource(PlaylistSource):
         files = sorted(f for f in root.rglob("*") if f.suffix.casefold() == ".csv" and f.is_file())
         named = Counter(f.stem for f in files if is_spotify_id(f.stem))
         return {
-            f.stem if named.get(f.stem) == 1 else derived_id(f"exportify:{f.relative_to(root).as_posix()}"): f
+            f.stem if named.get(f.stem) == 1 else base62_id(f"exportify:{f.relative_to(root).as_posix()}"): f
             for f in files
         }
 
@@ -135,16 +135,6 @@ def parse_exportify_csv(data: bytes, where: str) -> tuple[pd.DataFrame, dict[str
     extras = pd.DataFrame({c: [row[c] for row in rows.values()] for c in EXTRA_COLUMNS}, index=frame.index)
     tracks = pd.concat([frame, extras.astype({c: "str" if c == "genres" else "float64" for c in EXTRA_COLUMNS})], axis=1)
     return tracks, {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]}, position
-
-
-def derived_id(text: str) -> str:
-    """A Spotify-shaped id (22 base62 characters) that depends only on ``text``."""
-    number = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest(), "big")
-    digits = []
-    for _ in range(22):
-        number, digit = divmod(number, len(_BASE62))
-        digits.append(_BASE62[digit])
-    return "".join(digits)
 
 
 def content_hash(data: bytes) -> str:

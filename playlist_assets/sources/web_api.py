@@ -104,7 +104,7 @@ def fetch_playlist_items(
             skipped[reason] += 1
         else:
             rows[entity["id"]] = _track_row(item, entity, position, item_where)
-            album_ids[entity["id"]] = _optional_string(entity["album"], "id", f"{item_where}: album")
+            album_ids[entity["id"]] = optional_string(entity["album"], "id", f"{item_where}: album")
     playlist = dataclasses.replace(info, total_items=position + 1)
     skipped_by_reason = {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]}
     return PlaylistTracks(playlist, track_frame(rows), skipped_by_reason), album_ids
@@ -219,15 +219,15 @@ def _track_row(item: dict, track: dict, position: int, where: str) -> dict:
         "album": _string(album, "name", f"{where}: album"),
         "album_art_url": _largest_image_url(album.get("images"), f"{where}: album"),
         "artists": tuple(_string(artist, "name", f"{where}: artist") for artist in artists),
-        "artist_ids": tuple(_optional_string(artist, "id", f"{where}: artist") for artist in artists),
-        "label": _optional_string(album, "label", f"{where}: album"),
-        "release_date": _optional_string(album, "release_date", f"{where}: album"),
+        "artist_ids": tuple(optional_string(artist, "id", f"{where}: artist") for artist in artists),
+        "label": optional_string(album, "label", f"{where}: album"),
+        "release_date": optional_string(album, "release_date", f"{where}: album"),
         "duration_ms": duration,
         "explicit": bool(track.get("explicit", False)),
-        "isrc": _optional_string(track.get("external_ids") or {}, "isrc", f"{where}: external_ids"),
-        "added_at": _optional_string(item, "added_at", where),
+        "isrc": optional_string(track.get("external_ids") or {}, "isrc", f"{where}: external_ids"),
+        "added_at": optional_string(item, "added_at", where),
         "position": position,
-        "url": _optional_string(track.get("external_urls") or {}, "spotify", f"{where}: external_urls"),
+        "url": optional_string(track.get("external_urls") or {}, "spotify", f"{where}: external_urls"),
     }
 
 
@@ -238,7 +238,7 @@ def _largest_image_url(images: Any, where: str) -> str:
     if not isinstance(images, list) or not all(isinstance(image, dict) for image in images):
         raise ValueError(f"{where}: 'images' is not a list of objects")
     largest = max(images, key=lambda image: (image.get("width") or 0) * (image.get("height") or 0))
-    return _optional_string(largest, "url", f"{where}: image")
+    return optional_string(largest, "url", f"{where}: image")
 
 
 def _feature_row(entry: Any, where: str) -> tuple[str, list[float]]:
@@ -254,7 +254,7 @@ def _feature_row(entry: Any, where: str) -> tuple[str, list[float]]:
     return _string(entry, "id", where), values
 
 
-def _optional_string(doc: Any, key: str, where: str) -> str:
+def optional_string(doc: Any, key: str, where: str) -> str:
     """``doc[key]``, which must be a string when present; "" when absent or null."""
     if not isinstance(doc, dict):
         raise ValueError(f"{where}: not an object")
