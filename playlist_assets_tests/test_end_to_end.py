@@ -29,6 +29,14 @@ def test_first_readme_command_writes_a_page_for_every_playlist(tmp_path, demo_pl
                 with_image += target.endswith(".png")
     assert with_image == sum(playlist.total_items >= 8 for playlist in demo_playlists.values())
 
+    # rerunning every playlist on unchanged input writes the same bytes: no timestamp, version or seed leaks
+    before = {path: path.read_bytes() for path in (tmp_path / "out").rglob("*") if path.is_file()}
+    again = subprocess.run(["./run.sh", "--all"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"{len(demo_playlists)} pages written" in again.stdout
+    after = {path: path.read_bytes() for path in (tmp_path / "out").rglob("*") if path.is_file()}
+    assert after == before
+
     # the instance is persistent: a second process sees the partitions and the materializations
     check = subprocess.run(
         ["./run.sh", "python", "-c", "import dagster as dg; print(len(dg.DagsterInstance.get().get_dynamic_partitions('playlists')))"],

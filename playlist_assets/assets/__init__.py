@@ -1,5 +1,6 @@
-"""The asset graph: raw_tracks -> track_features -> track_clusters -> clusters_scatter -> clusters_page."""
+"""The asset graph: raw_tracks -> track_features -> track_clusters -> clusters_scatter -> clusters_page; page checks."""
 
+from playlist_assets.assets.checks import ALL_CHECKS
 from playlist_assets.assets.library import liked_tracks
 from playlist_assets.assets.playlists import (
     clusters_page,

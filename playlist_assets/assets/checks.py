@@ -1,14 +1,16 @@
-"""Blocking checks on every playlist's page, read back from disk: its links resolve, its scatter is a PNG, it lists
-every track.
+"""Blocking checks on every playlist's page, read back from disk: its links resolve, its scatter is a PNG, and it
+lists every track of raw_tracks.
 
-The checks read the written page rather than trusting the code that wrote it. A check step covers the playlists
-of its run, one or several (a backfill run); Dagster records one result per step, so in a run over several
-playlists the result fails when any playlist fails and names those playlists in its description and metadata.
+The checks run in one step after clusters_page, over the playlists of the run. A run of one playlist records each
+check's result on that playlist's partition. Dagster records one result per check and step, so a run over several
+playlists (a backfill run) records one result for all of them: it fails when any playlist fails, naming those
+playlists in its description and in its "failed playlists" metadata.
 """
 
 import html
 import re
-from collections.abc import Callable
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,9 +22,14 @@ from playlist_assets.partitions import playlist_partitions
 from playlist_assets.render.markdown import SCATTER_ALT, TABLE_HEADER, TABLE_SEPARATOR
 from playlist_assets.resources import OutputFolder
 
+# Dagster warns at import that partitioned asset checks are in preview; said once here.
+warnings.filterwarnings(
+    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
+)
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-# A markdown link target (an escaped "\](" is text, not a link) or an <img> source.
+# A markdown link or image target (an escaped "\](" is text, not a link), or an <img> source.
 _LINK = re.compile(r'(?<!\\)\]\(([^)\s]*)\)|<img src="([^"]*)"')
 _SCATTER = re.compile(rf"^!\[{re.escape(SCATTER_ALT)}\]\(([^)\s]*)\)$", re.MULTILINE)
 
@@ -51,7 +58,7 @@ def scatter_problems(page_file: Path, clustered: bool) -> list[str]:
     shown = _SCATTER.search(page_file.read_text(encoding="utf-8"))
     if not shown:
         return ["the playlist was clustered but its page shows no scatter"]
-    image = page_file.parent / unquote(shown[1])
+    image = (page_file.parent / unquote(shown[1])).resolve()
     if not image.is_file():
         return [f"no scatter image at {image}"]
     with image.open("rb") as file:
@@ -61,7 +68,7 @@ def scatter_problems(page_file: Path, clustered: bool) -> list[str]:
 
 
 def listed_tracks(page: str) -> int:
-    """The number of track rows in the page's tables (clusters and not placed, or the list of a small playlist)."""
+    """The track rows of the page's tables: clusters and not placed, or the list of a playlist too small to cluster."""
     return sum(line.startswith("|") and line not in (TABLE_HEADER, TABLE_SEPARATOR) for line in page.splitlines())
 
 
@@ -73,68 +80,62 @@ def count_problems(page_file: Path, tracks: PlaylistTracks) -> list[str]:
     return []
 
 
-def check_each_playlist(
-    context: dg.AssetCheckExecutionContext, problems_of: Callable[..., list[str]], **inputs: ByPlaylist
-) -> dg.AssetCheckResult:
-    """Call ``problems_of(**that playlist's inputs) -> problems`` for each playlist of the step.
+def page_problems(page_file: Path, root: Path, tracks: PlaylistTracks, clustering: Clustering) -> dict[str, list[str]]:
+    """What each check finds wrong with one playlist's page (in the output folder ``root``), by check name."""
+    return {
+        "page_links_resolve": [f"broken link {link!r}" for link in broken_links(page_file, root)],
+        "scatter_is_a_png": scatter_problems(page_file, clustering.clustered),
+        "page_lists_every_track": count_problems(page_file, tracks),
+    }
 
-    Passes when no playlist has a problem; else fails naming each failing playlist and its problems.
-    """
+
+PAGE_CHECK_SPECS = [
+    dg.AssetCheckSpec(
+        name,
+        asset=clusters_page,
+        additional_deps=[raw_tracks, track_clusters],
+        description=description,
+        blocking=True,
+        partitions_def=playlist_partitions,
+    )
+    for name, description in {
+        "page_links_resolve": "Every link of the page that is not a web address names a file in the output folder.",
+        "scatter_is_a_png": "A clustered playlist's page shows its scatter, a PNG file.",
+        "page_lists_every_track": "The page lists as many tracks (placed in clusters or not) as raw_tracks has rows.",
+    }.items()
+]
+
+
+@dg.multi_asset_check(
+    specs=PAGE_CHECK_SPECS,
+    ins={"clusters_page": clusters_page.key, "raw_tracks": raw_tracks.key, "track_clusters": track_clusters.key},
+)
+def page_checks(
+    context: dg.AssetCheckExecutionContext,
+    clusters_page: ByPlaylist,
+    raw_tracks: ByPlaylist,
+    track_clusters: ByPlaylist,
+    output: OutputFolder,
+) -> Iterator[dg.AssetCheckResult]:
+    """The checks of ``PAGE_CHECK_SPECS`` on the page of each playlist of the step."""
     keys = context.partition_keys
-    found = {}
+    failed: dict[str, dict[str, list[str]]] = {spec.name: {} for spec in PAGE_CHECK_SPECS}
     for key in keys:
-        problems = problems_of(**(inputs if len(keys) == 1 else {name: value[key] for name, value in inputs.items()}))
-        if problems:
-            found[key] = problems
-    metadata = {"playlists checked": len(keys), "failed playlists": dg.MetadataValue.json(sorted(found))}
-    description = "; ".join(f"playlist {key}: {', '.join(problems)}" for key, problems in found.items())
-    return dg.AssetCheckResult(passed=not found, metadata=metadata, description=description or None)
+        if len(keys) == 1:
+            page, tracks, clustering = clusters_page, raw_tracks, track_clusters
+        else:
+            page, tracks, clustering = clusters_page[key], raw_tracks[key], track_clusters[key]
+        for name, problems in page_problems(Path(page), output.root, tracks, clustering).items():
+            if problems:
+                failed[name][f"{tracks.playlist.name!r} ({key})"] = problems
+    for name, playlists in failed.items():
+        description = "; ".join(f"playlist {playlist}: {', '.join(found)}" for playlist, found in playlists.items())
+        yield dg.AssetCheckResult(
+            check_name=name,
+            passed=not playlists,
+            description=description or None,
+            metadata={"playlists checked": len(keys), "failed playlists": dg.MetadataValue.json(sorted(playlists))},
+        )
 
 
-@dg.asset_check(asset=clusters_page, blocking=True, partitions_def=playlist_partitions)
-def page_links_resolve(
-    context: dg.AssetCheckExecutionContext, clusters_page: ByPlaylist, output: OutputFolder
-) -> dg.AssetCheckResult:
-    """Every link of the page that is not a web address names an existing file inside the output folder."""
-
-    def problems(clusters_page: str) -> list[str]:
-        return [f"broken link {link!r}" for link in broken_links(Path(clusters_page), output.root)]
-
-    return check_each_playlist(context, problems, clusters_page=clusters_page)
-
-
-@dg.asset_check(
-    asset=clusters_page,
-    blocking=True,
-    partitions_def=playlist_partitions,
-    additional_ins={"track_clusters": dg.AssetIn(key=track_clusters.key)},
-)
-def scatter_is_a_png(
-    context: dg.AssetCheckExecutionContext, clusters_page: ByPlaylist, track_clusters: ByPlaylist
-) -> dg.AssetCheckResult:
-    """A clustered playlist's page shows its scatter, a PNG file."""
-
-    def problems(clusters_page: str, track_clusters: Clustering) -> list[str]:
-        return scatter_problems(Path(clusters_page), track_clusters.clustered)
-
-    return check_each_playlist(context, problems, clusters_page=clusters_page, track_clusters=track_clusters)
-
-
-@dg.asset_check(
-    asset=clusters_page,
-    blocking=True,
-    partitions_def=playlist_partitions,
-    additional_ins={"raw_tracks": dg.AssetIn(key=raw_tracks.key)},
-)
-def page_lists_every_track(
-    context: dg.AssetCheckExecutionContext, clusters_page: ByPlaylist, raw_tracks: ByPlaylist
-) -> dg.AssetCheckResult:
-    """The page lists as many tracks (placed in clusters or not) as raw_tracks has rows."""
-
-    def problems(clusters_page: str, raw_tracks: PlaylistTracks) -> list[str]:
-        return count_problems(Path(clusters_page), raw_tracks)
-
-    return check_each_playlist(context, problems, clusters_page=clusters_page, raw_tracks=raw_tracks)
-
-
-PAGE_CHECKS = [page_links_resolve, scatter_is_a_png, page_lists_every_track]
+ALL_CHECKS = [page_checks]

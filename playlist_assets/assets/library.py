@@ -1,10 +1,13 @@
 """Assets about the whole library rather than one playlist."""
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 
 from playlist_assets.sources import PlaylistSource
+from playlist_assets.sources.spotify_client import SpotifyLoginRequired, SpotifyRateLimited, SpotifyRefused
 
 GROUP = "playlists"
 
@@ -12,14 +15,40 @@ GROUP = "playlists"
 #: parallel runs stay under its rate limits; its limit is set in dagster.yaml (concurrency.pools).
 SPOTIFY_POOL = "spotify_api"
 
+#: The retries of a step that calls an external service, after an error its client's own retries did not overcome
+#: (Spotify kept answering 5xx, timeouts): about 1 s, then about 3 s later (exponential backoff, jitter of ±1 s).
+NETWORK_RETRY_POLICY = dg.RetryPolicy(
+    max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+#: Errors that retrying cannot fix: a rate limit beyond the cap (its message says when to try again), no login,
+#: a refusal (403/404) or a playlist the source does not have, a bad partition key or malformed data.
+LASTING_ERRORS = (SpotifyRateLimited, SpotifyLoginRequired, SpotifyRefused, LookupError, ValueError)
+
+
+@contextmanager
+def retried_only_when_transient() -> Iterator[None]:
+    """Fails the step at once, bypassing its RetryPolicy, on one of the ``LASTING_ERRORS``.
+
+    Such an error may also come as the cause of a ``dg.Failure`` (a step over several playlists raises one).
+    """
+    try:
+        yield
+    except Exception as error:
+        cause = error.__cause__ if isinstance(error, dg.Failure) else error
+        if isinstance(cause, LASTING_ERRORS):
+            raise dg.Failure(str(error), allow_retries=False) from cause
+        raise
+
 
 def liked_fingerprint(liked: frozenset[str]) -> str:
     """A short digest of a set of track ids: equal digests, same Liked Songs."""
     return hashlib.sha1("\n".join(sorted(liked)).encode()).hexdigest()[:16]
 
 
-@dg.asset(group_name=GROUP, kinds={"spotify"}, pool=SPOTIFY_POOL)
+@dg.asset(group_name=GROUP, kinds={"spotify"}, pool=SPOTIFY_POOL, retry_policy=NETWORK_RETRY_POLICY)
 def liked_tracks(source: PlaylistSource) -> dg.Output[frozenset]:
     """Ids of the tracks in the user's Liked Songs: the 💚 column of every page."""
-    liked = source.liked_track_ids()
+    with retried_only_when_transient():
+        liked = source.liked_track_ids()
     return dg.Output(liked, metadata={"dagster/row_count": len(liked), "fingerprint": liked_fingerprint(liked)})

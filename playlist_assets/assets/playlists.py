@@ -18,7 +18,7 @@ import dagster as dg
 import pandas as pd
 
 from playlist_assets.analysis import cluster_features
-from playlist_assets.assets.library import GROUP, SPOTIFY_POOL
+from playlist_assets.assets.library import GROUP, NETWORK_RETRY_POLICY, SPOTIFY_POOL, retried_only_when_transient
 from playlist_assets.features import FeatureProvider
 from playlist_assets.model import Clustering, PlaylistTracks
 from playlist_assets.partitions import check_playlist_id, playlist_partitions
@@ -138,6 +138,7 @@ def _column_schema(tracks: pd.DataFrame) -> dg.TableSchema:
     partitions_def=playlist_partitions,
     backfill_policy=BACKFILL_POLICY,
     pool=SPOTIFY_POOL,
+    retry_policy=NETWORK_RETRY_POLICY,
     group_name=GROUP,
     kinds={"spotify", "pandas"},
 )
@@ -157,13 +158,15 @@ def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> dg.
     def totals(playlists: dict[str, PlaylistTracks]) -> dict:
         return {"run: playlists": len(playlists), "run: tracks": sum(len(p.tracks) for p in playlists.values())}
 
-    return for_each_playlist(context, fetch, totals)
+    with retried_only_when_transient():
+        return for_each_playlist(context, fetch, totals)
 
 
 @dg.asset(
     partitions_def=playlist_partitions,
     backfill_policy=BACKFILL_POLICY,
     pool=SPOTIFY_POOL,
+    retry_policy=NETWORK_RETRY_POLICY,
     group_name=GROUP,
     kinds={"pandas"},
 )
@@ -181,7 +184,8 @@ def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, fe
     def totals(found: dict[str, pd.DataFrame]) -> dict:
         return {"run: playlists": len(found), "run: tracks with features": sum(map(len, found.values()))}
 
-    return for_each_playlist(context, look_up, totals, raw_tracks=raw_tracks)
+    with retried_only_when_transient():
+        return for_each_playlist(context, look_up, totals, raw_tracks=raw_tracks)
 
 
 @dg.asset(
