@@ -245,3 +245,26 @@ def test_a_playlist_id_that_is_not_base62_fails_naming_it(tmp_path):
         assert bad_id in failure.step_failure_data.error.to_string()
         assert not (tmp_path / "output").exists()
         assert account.paths("/v1/playlists") == []
+
+
+@pytest.mark.slow
+def test_a_playlist_of_10000_tracks_is_read_in_200_pages_clustered_and_listed_whole(tmp_path):
+    with FakeSpotifyAccount() as account, dg.instance_for_test() as instance:
+        entries = tracks_named("big", [f"track {i}" for i in range(10_000)])
+        playlist_id = account.add_playlist("Ten thousand", entries)
+        resources = {
+            "source": account.source(tmp_path, look_up_labels=False),
+            "features": StaticFeatures(table=json.dumps(three_groups([t["id"] for t in entries]))),
+            "output": OutputFolder(path=str(tmp_path / "output")),
+            "io_manager": PartitionedPickleIOManager(base_dir=str(tmp_path / "storage")),
+        }
+        instance.add_dynamic_partitions("playlists", [playlist_id])
+        dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
+        run = dg.materialize(
+            ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=playlist_id, instance=instance, resources=resources
+        )
+        assert len(account.paths(f"/v1/playlists/{playlist_id}/items")) == 200
+        assert run.output_for_node("track_clusters").k == 3
+        page = page_of(run)
+        assert_renders_safely(page)
+        assert sum(line.startswith("| <img") for line in page.splitlines()) == 10_000
