@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ./run.sh          set up on first use, then materialize every playlist and print where the pages are
+# ./run.sh          set up on first use, then materialize new and changed playlists and print where the pages are
 # ./run.sh --all    the same, but refresh every playlist even when it did not change
 # ./run.sh login    authorize your Spotify app once (see README, "Use your Spotify account")
 # ./run.sh test     run the tests (the command CI runs)

@@ -6,6 +6,7 @@ import time
 import dagster as dg
 import pytest
 
+from playlist_assets import cli
 from playlist_assets.assets import ALL_ASSETS
 from playlist_assets.features import FeatureChain
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, range_tags, refresh_job
@@ -132,3 +133,18 @@ def test_renamed_and_deleted_playlists_leave_no_stale_page(account, live, tmp_pa
     assert not old_page.parent.exists() and not old_image.parent.parent.exists()
     new_page = page_path(output, playlist_slug(renamed, "After"))
     assert new_page.read_text(encoding="utf-8").startswith("# Clusters in After")
+
+
+def test_the_command_line_refreshes_a_live_account_configured_through_environment_variables(
+    account, live, tmp_path, monkeypatch, capsys
+):
+    defs, instance = live
+    monkeypatch.setenv("TEST_SPOTIFY_API_ROOT", account.api_root)
+    source = account.source(tmp_path, api_root=dg.EnvVar("TEST_SPOTIFY_API_ROOT"))
+    defs = dg.Definitions(assets=ALL_ASSETS, jobs=[refresh_job], resources={**defs.resources, "source": source})
+    account.add_playlist("Mine", [track(f"t{i}", album_id="al") for i in range(10)])
+
+    assert cli.refresh(instance, defs) == 0
+
+    assert "1 pages written" in capsys.readouterr().out
+    assert account.paths("/v1/me/playlists") == ["/v1/me/playlists"]
