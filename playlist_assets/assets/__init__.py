@@ -12,3 +12,15 @@ from playlist_assets.assets.playlists import (
 
 PLAYLIST_ASSETS = [raw_tracks, track_features, track_clusters, clusters_scatter, clusters_page]
 ALL_ASSETS = [liked_tracks, *PLAYLIST_ASSETS]
+
+__all__ = [
+    "ALL_ASSETS",
+    "ALL_CHECKS",
+    "PLAYLIST_ASSETS",
+    "clusters_page",
+    "clusters_scatter",
+    "liked_tracks",
+    "raw_tracks",
+    "track_clusters",
+    "track_features",
+]

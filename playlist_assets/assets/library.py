@@ -21,6 +21,9 @@ NETWORK_RETRY_POLICY = dg.RetryPolicy(
     max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
 
+#: Settings of the assets that call external services (the source or a feature provider).
+CALLS_SERVICES = {"pool": SPOTIFY_POOL, "retry_policy": NETWORK_RETRY_POLICY}
+
 #: Errors that retrying cannot fix: a rate limit beyond the cap (its message says when to try again), no login,
 #: a refusal (403/404) or a playlist the source does not have, a bad partition key or malformed data.
 LASTING_ERRORS = (SpotifyRateLimited, SpotifyLoginRequired, SpotifyRefused, LookupError, ValueError)
@@ -46,7 +49,7 @@ def liked_fingerprint(liked: frozenset[str]) -> str:
     return hashlib.sha1("\n".join(sorted(liked)).encode()).hexdigest()[:16]
 
 
-@dg.asset(group_name=GROUP, kinds={"spotify"}, pool=SPOTIFY_POOL, retry_policy=NETWORK_RETRY_POLICY)
+@dg.asset(group_name=GROUP, kinds={"spotify"}, **CALLS_SERVICES)
 def liked_tracks(source: PlaylistSource) -> dg.Output[frozenset]:
     """Ids of the tracks in the user's Liked Songs: the 💚 column of every page."""
     with retried_only_when_transient():

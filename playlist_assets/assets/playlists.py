@@ -18,7 +18,7 @@ import dagster as dg
 import pandas as pd
 
 from playlist_assets.analysis import cluster_features
-from playlist_assets.assets.library import GROUP, NETWORK_RETRY_POLICY, SPOTIFY_POOL, retried_only_when_transient
+from playlist_assets.assets.library import CALLS_SERVICES, GROUP, retried_only_when_transient
 from playlist_assets.features import FeatureProvider
 from playlist_assets.model import Clustering, PlaylistTracks
 from playlist_assets.partitions import check_playlist_id, playlist_partitions
@@ -41,6 +41,9 @@ PARTITIONS_PER_RUN = int(os.environ.get("PLAYLIST_ASSETS_PARTITIONS_PER_RUN", "1
 BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=PARTITIONS_PER_RUN)
 # Dagster warns at import that the asset decorator's backfill_policy parameter is in beta; said once here.
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+
+#: Settings of every asset of the per-playlist chain.
+PER_PLAYLIST = {"partitions_def": playlist_partitions, "backfill_policy": BACKFILL_POLICY, "group_name": GROUP}
 
 #: A partitioned asset's value in a step: the playlist's value when the step covers one playlist, a dict
 #: of values by playlist id when it covers several (Dagster cannot type-check "one or the other").
@@ -134,14 +137,7 @@ def _column_schema(tracks: pd.DataFrame) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in tracks.dtypes.items()])
 
 
-@dg.asset(
-    partitions_def=playlist_partitions,
-    backfill_policy=BACKFILL_POLICY,
-    pool=SPOTIFY_POOL,
-    retry_policy=NETWORK_RETRY_POLICY,
-    group_name=GROUP,
-    kinds={"spotify", "pandas"},
-)
+@dg.asset(**PER_PLAYLIST, **CALLS_SERVICES, kinds={"spotify", "pandas"})
 def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> dg.Output:
     """The playlist's playable tracks; local files, episodes, empty items and duplicates are counted, not kept."""
 
@@ -162,14 +158,7 @@ def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> dg.
         return for_each_playlist(context, fetch, totals)
 
 
-@dg.asset(
-    partitions_def=playlist_partitions,
-    backfill_policy=BACKFILL_POLICY,
-    pool=SPOTIFY_POOL,
-    retry_policy=NETWORK_RETRY_POLICY,
-    group_name=GROUP,
-    kinds={"pandas"},
-)
+@dg.asset(**PER_PLAYLIST, **CALLS_SERVICES, kinds={"pandas"})
 def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, features: FeatureProvider) -> dg.Output:
     """Numeric features per track, with a ``source`` column saying where they came from."""
 
@@ -188,9 +177,7 @@ def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, fe
         return for_each_playlist(context, look_up, totals, raw_tracks=raw_tracks)
 
 
-@dg.asset(
-    partitions_def=playlist_partitions, backfill_policy=BACKFILL_POLICY, group_name=GROUP, kinds={"scikitlearn"}
-)
+@dg.asset(**PER_PLAYLIST, kinds={"scikitlearn"})
 def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist) -> dg.Output:
     """Cluster per track, distance to its centre and 2-D projection; the chosen k and its silhouette."""
 
@@ -211,9 +198,7 @@ def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist
     return for_each_playlist(context, cluster, totals, track_features=track_features)
 
 
-@dg.asset(
-    partitions_def=playlist_partitions, backfill_policy=BACKFILL_POLICY, group_name=GROUP, kinds={"matplotlib"}
-)
+@dg.asset(**PER_PLAYLIST, kinds={"matplotlib"})
 def clusters_scatter(
     context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, track_clusters: ByPlaylist, output: OutputFolder
 ) -> dg.Output:
@@ -239,9 +224,7 @@ def clusters_scatter(
     return for_each_playlist(context, draw, totals, raw_tracks=raw_tracks, track_clusters=track_clusters)
 
 
-@dg.asset(
-    partitions_def=playlist_partitions, backfill_policy=BACKFILL_POLICY, group_name=GROUP, kinds={"markdown"}
-)
+@dg.asset(**PER_PLAYLIST, kinds={"markdown"})
 def clusters_page(
     context: dg.AssetExecutionContext,
     raw_tracks: ByPlaylist,
