@@ -229,3 +229,90 @@ def test_the_graph_on_an_exportify_folder_places_tracks_and_fails_only_the_bad_f
     assert not broken.success
     [failure] = [e for e in broken.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     assert f"{tmp_path / 'lib' / 'Broken.csv'}: line 5" in failure.step_failure_data.error.cause.message
+
+
+def unescaped_line(n: int, name: str, artists: str, album: str = "") -> str:
+    """A row as Exportify wrote it until 2025: text fields wrapped in quotes, quotes inside them not doubled."""
+    features = "0.5,0.6,5,-7.0,1,0.04,0.3,0,0.1,0.5,120.0,4"
+    return (
+        f'spotify:track:{track_id(n)},"{name}","{album or f"Album {n}"}","{artists}",1979-01-01,239000,40,false,'
+        f'someone,2024-02-24T16:06:00Z,"disco,post-disco","RCA",{features}\n'
+    )
+
+
+def test_quotes_exportify_did_not_escape_are_read_as_part_of_the_names_in_playlists_and_liked_songs(tmp_path):
+    header = ",".join(HEADER) + "\n"
+    lines = [
+        unescaped_line(1, "Shame", 'Evelyn "Champagne" King'),
+        unescaped_line(2, '"Heroes" - 2017 Remaster', "David Bowie", album='"Heroes"'),
+        unescaped_line(3, "I Will (feat. KXNG Crooked)", "Eminem;KXNG Crooked;Royce Da 5'9\",Joell Ortiz"),
+        unescaped_line(4, 'Feel It (From "Invincible")', "d4vd"),
+        unescaped_line(5, "Plain, with a comma", "Someone"),
+    ]
+    write(tmp_path / "Liked_Songs.csv", ("\ufeff" + header + "".join(lines[:2])).encode())
+    write(tmp_path / "Disco.csv", ("\ufeff" + header + "".join(lines)).encode())
+    source = ExportifySource(path=str(tmp_path))
+
+    assert source.liked_track_ids() == frozenset({track_id(1), track_id(2)})
+    tracks = source.fetch_playlist(by_name(source)["Disco"].id).tracks
+    assert list(tracks["name"]) == [
+        "Shame", '"Heroes" - 2017 Remaster', "I Will (feat. KXNG Crooked)", 'Feel It (From "Invincible")', "Plain, with a comma"
+    ]
+    assert list(tracks["artists"]) == [
+        ('Evelyn "Champagne" King',), ("David Bowie",), ("Eminem", "KXNG Crooked", "Royce Da 5'9\",Joell Ortiz"),
+        ("d4vd",), ("Someone",),
+    ]
+    assert tracks.loc[track_id(2), "album"] == '"Heroes"' and tracks.loc[track_id(5), "label"] == "RCA"
+    assert list(tracks["duration_ms"]) == [239000] * 5
+
+
+def test_a_file_escaped_right_keeps_its_doubled_quotes_where_one_line_is_repaired(tmp_path):
+    rows = [exportify_row(1, name='Feel It (From "Invincible")'), exportify_row(2)]
+    data = exportify_csv(rows) + unescaped_line(3, 'Say "Hi"', "Someone").encode()
+    write(tmp_path / "Mixed.csv", data)
+    source = ExportifySource(path=str(tmp_path))
+    tracks = source.fetch_playlist(source.list_playlists()[0].id).tracks
+    assert list(tracks["name"]) == ['Feel It (From "Invincible")', "Song 2", 'Say "Hi"']
+
+
+def test_a_quote_and_comma_inside_a_name_that_cannot_be_told_apart_fails_that_file_alone_in_words(tmp_path):
+    header = "\ufeff" + ",".join(HEADER) + "\n"
+    write(tmp_path / "Good.csv", (header + unescaped_line(1, 'Evelyn "Champagne"', "King")).encode())
+    bad = write(tmp_path / "Bad.csv", (header + unescaped_line(1, "x", "y") + unescaped_line(2, 'Say "Hi","There"', "C")).encode())
+    source = ExportifySource(path=str(tmp_path))
+    playlists = by_name(source)
+
+    with pytest.raises(ValueError) as raised:
+        source.fetch_playlist(playlists["Bad"].id)
+    assert str(raised.value) == (
+        f"{bad}: line 3: a quote inside a name that Exportify did not escape, followed by a comma: "
+        "where the name ends cannot be told"
+    )
+    assert list(source.fetch_playlist(playlists["Good"].id).tracks["name"]) == ['Evelyn "Champagne"']
+
+
+def test_older_exportify_formats_with_comma_joined_artists_and_a_repeated_header_name(tmp_path):
+    # pavelkomarov/exportify 2024: "Track ID", tabs in the header, artists joined by a bare comma, no artist URIs.
+    older = (
+        "Track ID,Track Name,Album Name,Artist Name(s),Release Date,Duration (ms),Popularity,Added By,Added At,Genres,"
+        "Record Label,\t\t\t\tDanceability,Energy\n"
+        f'{track_id(1)},"Bella Notte","Lady and the Tramp","Peggy Lee,Oliver Wallace",1955,160000,30,me,2024-01-01,'
+        '"","Walt Disney",0.3,0.2\n'
+        f'{track_id(2)},"Yonkers","Goblin","Tyler, The Creator",2011,250000,60,me,2024-01-01,"","XL",0.6,0.7\n'
+    )
+    # 2019: artist ids give the count; 2025-05-23: "Explicit" named twice, once in the rows.
+    with_ids = (
+        "Spotify ID,Artist IDs,Track Name,Artist Name(s),Explicit,Added At,Explicit\n"
+        f'{track_id(3)},"{"a" * 22},{"b" * 22}","September","Earth, Wind & Fire,The Emotions",true,2019-08-01\n'
+    )
+    write(tmp_path / "Older.csv", older.encode())
+    write(tmp_path / "With_Ids.csv", with_ids.encode())
+    source = ExportifySource(path=str(tmp_path))
+    playlists = by_name(source)
+
+    older_tracks = source.fetch_playlist(playlists["Older"].id).tracks
+    assert list(older_tracks["artists"]) == [("Peggy Lee", "Oliver Wallace"), ("Tyler, The Creator",)]
+    assert list(older_tracks["danceability"]) == [0.3, 0.6]
+    [september] = source.fetch_playlist(playlists["With Ids"].id).tracks.itertuples()
+    assert september.artists == ("Earth, Wind & Fire", "The Emotions") and september.explicit
+    assert september.artist_ids == ("a" * 22, "b" * 22)

@@ -12,9 +12,7 @@ listing only hashes the files, so a bad file is still listed and the other files
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import math
 import re
 from collections import Counter
@@ -27,6 +25,7 @@ from playlist_assets.model import SKIP_REASONS, PlaylistInfo, PlaylistTracks
 from playlist_assets.partitions import base62_id
 from playlist_assets.sources import web_api
 from playlist_assets.sources.base import PlaylistSource
+from playlist_assets.sources.exportify_csv import UNESCAPED_QUOTE, Record, read_records
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
 
 #: Extra columns of an Exportify track table besides ``model.TRACK_COLUMNS`` (floats NaN when empty).
@@ -41,7 +40,7 @@ _HEADER_NAMES = {
     "name": ("track name", "name", "track", "title"),
     "album": ("album name", "album"),
     "artists": ("artist name(s)", "artist names", "artist name", "artists", "artist"),
-    "artist_uris": ("artist uri(s)", "artist uris"),
+    "artist_uris": ("artist uri(s)", "artist uris", "artist ids"),
     "release_date": ("release date", "album release date"),
     "duration_ms": ("duration (ms)", "track duration (ms)", "duration_ms"),
     "explicit": ("explicit", "explicit?"),
@@ -102,39 +101,38 @@ def parse_exportify_csv(data: bytes, where: str) -> tuple[pd.DataFrame, dict[str
 
     ``where`` names the file in errors, which also give the line: a header without a track id column,
     a row with more or fewer fields than the header, a cell that is not what its column holds, bytes
-    that are not UTF-8.
+    that are not UTF-8, a quote that is never closed (quotes Exportify did not escape are read as it meant them).
     """
-    text = _decoded(data, where)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    line = 1
     try:
-        header = next(reader, None)
-        if header is None:
-            raise ValueError(f"{where}: line 1: the file is empty (no header)")
-        fields = _fields(header, f"{where}: line 1")
-        rows: dict[str, dict] = {}
-        skipped: Counter[str] = Counter()
-        position = 0
-        line = reader.line_num + 1
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                row_where = f"{where}: line {line}"
-                if len(record) < len(header) or any(cell.strip() for cell in record[len(header) :]):
-                    raise ValueError(f"{row_where}: {len(record)} fields, the header has {len(header)}")
-                cells = {field: record[fields[field]].strip() if field in fields else "" for field in _HEADER_NAMES}
-                reason, track_id = _skip_reason(cells["uri"], rows.keys(), row_where)
-                if reason:
-                    skipped[reason] += 1
-                else:
-                    rows[track_id] = _track_row(cells, track_id, position, "artist_uris" in fields, row_where)
-                position += 1
-            line = reader.line_num + 1
-    except csv.Error as error:
-        raise ValueError(f"{where}: line {reader.line_num}: not valid CSV ({error})") from None
+        records = read_records(_decoded(data, where))
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+    if not records:
+        raise ValueError(f"{where}: line 1: the file is empty (no header)")
+    header = _header_as_the_rows_have_it(records[0].fields, records[1:])
+    fields = _fields(header, f"{where}: line 1")
+    cells_by_row = []
+    for record in records[1:]:
+        if any(cell.strip() for cell in record.fields):
+            row_where = f"{where}: line {record.line}"
+            if len(record.fields) < len(header) or any(cell.strip() for cell in record.fields[len(header) :]):
+                cause = UNESCAPED_QUOTE if record.repaired else f"{len(record.fields)} fields, the header has {len(header)}"
+                raise ValueError(f"{row_where}: {cause}")
+            cells = {field: record.fields[fields[field]].strip() if field in fields else "" for field in _HEADER_NAMES}
+            cells_by_row.append((row_where, cells))
+    semicolons = "artist_uris" not in fields and any(";" in cells["artists"] for _, cells in cells_by_row)
+    rows: dict[str, dict] = {}
+    skipped: Counter[str] = Counter()
+    for position, (row_where, cells) in enumerate(cells_by_row):
+        reason, track_id = _skip_reason(cells["uri"], rows.keys(), row_where)
+        if reason:
+            skipped[reason] += 1
+        else:
+            rows[track_id] = _track_row(cells, track_id, position, semicolons, row_where)
     frame = web_api.track_frame(rows)
     extras = pd.DataFrame({c: [row[c] for row in rows.values()] for c in EXTRA_COLUMNS}, index=frame.index)
     tracks = pd.concat([frame, extras.astype({c: "str" if c == "genres" else "float64" for c in EXTRA_COLUMNS})], axis=1)
-    return tracks, {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]}, position
+    return tracks, {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]}, len(cells_by_row)
 
 
 def content_hash(data: bytes) -> str:
@@ -181,7 +179,7 @@ def _decoded(data: bytes, where: str) -> str:
 
 def _fields(header: list[str], where: str) -> dict[str, int]:
     """Field -> index of its column in ``header`` (first match); ValueError when there is no track id column."""
-    names = [" ".join(name.strip().lstrip("\ufeff").casefold().split()) for name in header]
+    names = [_header_name(name) for name in header]
     fields = {}
     for field, aliases in _HEADER_NAMES.items():
         index = next((i for i, name in enumerate(names) if name in aliases), None)
@@ -191,6 +189,11 @@ def _fields(header: list[str], where: str) -> dict[str, int]:
         shown = ", ".join(name.strip() for name in header[:6]) + (", ..." if len(header) > 6 else "")
         raise ValueError(f"{where}: no track column (Track URI or Track ID) in the header: {shown}")
     return fields
+
+
+def _header_name(name: str) -> str:
+    """A header name as compared: case folded, whitespace collapsed (Exportify padded some with tabs)."""
+    return " ".join(name.strip().lstrip("\ufeff").casefold().split())
 
 
 def _skip_reason(uri: str, seen: Container[str], where: str) -> tuple[str | None, str]:
@@ -207,14 +210,14 @@ def _skip_reason(uri: str, seen: Container[str], where: str) -> tuple[str | None
     return ("duplicate" if track_id in seen else None), track_id
 
 
-def _track_row(cells: dict[str, str], track_id: str, position: int, old_format: bool, where: str) -> dict:
+def _track_row(cells: dict[str, str], track_id: str, position: int, semicolons: bool, where: str) -> dict:
     """One row of the track table, with ``EXTRA_COLUMNS``, from the row's cells by field ("" when absent)."""
     artist_uris = [uri.strip() for uri in cells["artist_uris"].split(",") if uri.strip()]
     return {
         "name": cells["name"],
         "album": cells["album"],
         "album_art_url": cells["album_art_url"],
-        "artists": _artists(cells["artists"], old_format),
+        "artists": _artists(cells["artists"], len(artist_uris) if cells["artist_uris"] else None, semicolons),
         "artist_ids": tuple(uri.rpartition(":")[2] for uri in artist_uris),
         "label": cells["label"],
         "release_date": cells["release_date"],
@@ -229,12 +232,37 @@ def _track_row(cells: dict[str, str], track_id: str, position: int, old_format: 
     }
 
 
-def _artists(text: str, old_format: bool) -> tuple[str, ...]:
-    """Exportify separates artists with ";"; its older format (with Artist URI(s)) used ", " and escaped "\\,"."""
-    if not old_format:
-        return tuple(name.strip() for name in text.split(";") if name.strip())
-    names = re.split(r"(?<!\\), ", text)
-    return tuple(name.replace("\\,", ",").strip() for name in names if name.strip())
+def _artists(text: str, count: int | None, semicolons: bool) -> tuple[str, ...]:
+    """The artists of an ``Artist Name(s)`` cell, as each Exportify version joined them.
+
+    Since 2025-07 Exportify joins them with ";" (``semicolons``: some row of the file does). Before, with a
+    column of artist URIs or ids giving their ``count``: watsonbox's ", " (a comma in a name escaped "\\,")
+    or pavelkomarov's bare ",", whichever gives that count. Without that column (pavelkomarov 2024-2025):
+    a heuristic, split on commas that no space follows, so that "Peggy Lee,Oliver Wallace" is two artists
+    and "Tyler, The Creator" one.
+    """
+    if semicolons:
+        return _names(text.split(";"))
+    by_bare_comma = _names(re.split(r"(?<!\\),(?! )", text))
+    if count is None or len(by_bare_comma) == count:
+        return by_bare_comma
+    by_comma_space = _names(re.split(r"(?<!\\), ", text))
+    return by_comma_space if len(by_comma_space) == count else by_bare_comma
+
+
+def _names(parts: list[str]) -> tuple[str, ...]:
+    return tuple(name.replace("\\,", ",").strip() for name in parts if name.strip())
+
+
+def _header_as_the_rows_have_it(header: list[str], rows: list[Record]) -> list[str]:
+    """The header without its repeated column names when every row lacks them (Exportify named "Explicit"
+    twice on 2025-05-23), else as it is."""
+    names = [_header_name(name) for name in header]
+    once = [name for number, name in enumerate(header) if names[number] not in names[:number]]
+    filled = [row for row in rows if any(cell.strip() for cell in row.fields)]
+    if len(once) < len(header) and filled and all(len(row.fields) == len(once) for row in filled):
+        return once
+    return header
 
 
 def _integer(text: str, what: str, where: str) -> int:
