@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -23,6 +26,16 @@ TRACK_COLUMNS = (
     "url",  # str, the track's open.spotify.com link, "" when the source has none
 )
 
+#: Key of a feature table's ``attrs``: {provider slot: (tracks it knew, tracks it was asked about)}.
+ASKED_OF_PROVIDERS = "asked of providers"
+
+
+def reccobeats_known(features: pd.DataFrame) -> tuple[int, int] | None:
+    """(tracks ReccoBeats knew, tracks it was asked about) for a feature table, None when it was asked none."""
+    known, asked = features.attrs.get(ASKED_OF_PROVIDERS, {}).get("reccobeats", (0, 0))
+    return (known, asked) if asked else None
+
+
 #: Reasons a playlist item is not a track row.
 SKIP_REASONS = ("local file", "episode", "unavailable", "empty item", "duplicate")
 
@@ -38,6 +51,39 @@ class PlaylistInfo:
     total_items: int = 0
     owner_id: str = ""
     collaborative: bool = False
+    #: What tells this playlist apart from others whose names read the same (owner, file, short id); "" if none do.
+    distinction: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """The name as people read it: whitespace collapsed and trimmed, then ``distinction`` in parentheses."""
+        name = " ".join(self.name.split()) or self.id
+        return f"{name} ({self.distinction})" if self.distinction else name
+
+
+def told_apart(playlists: list[PlaylistInfo], distinction: Callable[[list[PlaylistInfo]], list[str]]) -> list[PlaylistInfo]:
+    """``playlists`` with a ``distinction`` for each of those whose names read the same (ignoring case and
+    spacing): ``distinction(group)`` gives one text per playlist of such a group."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for number, playlist in enumerate(playlists):
+        groups[" ".join(playlist.name.casefold().split())].append(number)
+    told = list(playlists)
+    for numbers in groups.values():
+        if len(numbers) > 1:
+            texts = distinction([playlists[number] for number in numbers])
+            for number, text in zip(numbers, texts):
+                told[number] = dataclasses.replace(playlists[number], distinction=text)
+    return told
+
+
+def owners_or_short_ids(group: list[PlaylistInfo]) -> list[str]:
+    """Their owners when these differ, else the shortest beginnings of their ids (6 characters or more) that do."""
+    owners = [playlist.owner for playlist in group]
+    if all(owners) and len(set(owners)) == len(owners):
+        return owners
+    ids = [playlist.id for playlist in group]
+    length = next((n for n in range(6, max(map(len, ids))) if len({i[:n] for i in ids}) == len(ids)), None)
+    return [i[:length] for i in ids] if length else ids
 
 
 @dataclass(frozen=True)

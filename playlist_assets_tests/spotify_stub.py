@@ -8,7 +8,8 @@
         source.fetch_playlist(mine)
         assert account.paths("/v1/playlists") == [f"/v1/playlists/{mine}", ...]
 
-Served: GET /v1/me, /v1/me/playlists, /v1/playlists/{id}, /v1/playlists/{id}/items (403 unless owned by the user
+Served: GET /v1/me, /v1/me/playlists, /v1/playlists/{id} (its first 100 items inside; ``fields`` filters it),
+/v1/playlists/{id}/items (403 unless owned by the user
 or collaborative), /v1/me/tracks (``account.liked``), /v1/albums/{id} (``add_album``, else 404),
 /v1/audio-features?ids= (``account.audio_features`` when ``extended_quota``, else 403), and POST /api/token
 (refresh and code exchange: issues a new access token). Pages: ``offset``/``limit`` (default 20, max 50) with
@@ -20,6 +21,7 @@ order, then normally again (a ``StubResponse(delay=...)`` longer than the timeou
 """
 
 import json
+import re
 import secrets
 import threading
 import time
@@ -28,10 +30,13 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from playlist_assets.sources.spotify import SpotifySource
-from playlist_assets.sources.spotify_client import SCOPES, forget_refusals
+from playlist_assets.sources.spotify_client import SCOPES
 from playlist_assets_tests.stub_http import StubRequest, StubResponse, StubServer
 
 PAGE_DEFAULT, PAGE_MAX = 20, 50
+
+#: Items of the first page inside a full playlist object (``/playlists/{id}`` without ``fields``).
+FULL_PLAYLIST_ITEMS = 100
 
 
 def track(track_id: str, name: str = "", *, album_id: str = "", album_name: str = "", artist: str = "Artist") -> dict:
@@ -90,7 +95,6 @@ class FakeSpotifyAccount:
         self.server = StubServer(self._answer)
 
     def __enter__(self) -> "FakeSpotifyAccount":
-        forget_refusals()
         self.server.__enter__()
         return self
 
@@ -193,7 +197,9 @@ class FakeSpotifyAccount:
         if parts[:2] == ["v1", "playlists"] and len(parts) >= 3 and parts[2] in self.playlists:
             playlist = self.playlists[parts[2]]
             if len(parts) == 3:
-                return StubResponse(json={**playlist, "followers": {"total": 0}})
+                first_page = self._page(request, self.items[parts[2]], embedded=True).json
+                full = {**playlist, "followers": {"total": 0}, "items": first_page}
+                return StubResponse(json=_only(full, request.query["fields"]) if "fields" in request.query else full)
             if parts[3:] == ["items"]:
                 if playlist["owner"]["id"] != self.user_id and not playlist["collaborative"]:
                     return _error(403, "Forbidden")
@@ -207,13 +213,14 @@ class FakeSpotifyAccount:
             return StubResponse(json={"audio_features": [self.audio_features.get(i) for i in ids]})
         return _error(404, "Non existing id")
 
-    def _page(self, request: StubRequest, entries: list) -> StubResponse:
-        offset = int(request.query.get("offset", 0))
-        limit = int(request.query.get("limit", PAGE_DEFAULT))
-        if not 1 <= limit <= PAGE_MAX:
+    def _page(self, request: StubRequest, entries: list, embedded: bool = False) -> StubResponse:
+        """A page of ``entries`` as ``offset``/``limit`` ask; ``embedded``: the first page inside a playlist object."""
+        offset = 0 if embedded else int(request.query.get("offset", 0))
+        limit = FULL_PLAYLIST_ITEMS if embedded else int(request.query.get("limit", PAGE_DEFAULT))
+        if not 1 <= limit <= PAGE_MAX and not embedded:
             return _error(400, "Invalid limit")
         following = offset + limit
-        url = f"{self.server.url}{request.path}"
+        url = f"{self.server.url}{request.path}" + ("/items" if embedded else "")
         return StubResponse(
             json={
                 "href": f"{url}?offset={offset}&limit={limit}",
@@ -240,6 +247,17 @@ class FakeSpotifyAccount:
                 "scope": SCOPES,
             }
         )
+
+
+def _only(document: dict, fields: str) -> dict:
+    """``document`` filtered by a ``fields`` parameter such as ``id,name,owner(id,display_name),items(total)``."""
+    kept = {}
+    for field in re.findall(r"[^,(]+(?:\([^)]*\))?", fields):
+        name, _, inner = field.partition("(")
+        if name in document:
+            value = document[name]
+            kept[name] = {key: value[key] for key in inner.rstrip(")").split(",") if key in value} if inner else value
+    return kept
 
 
 def _error(status: int, message: str) -> StubResponse:

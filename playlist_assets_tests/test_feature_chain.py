@@ -18,8 +18,9 @@ from playlist_assets.features import (
 )
 from playlist_assets.sources import web_api
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
+from playlist_assets_tests.reccobeats_stub import FakeReccoBeats
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount
-from playlist_assets_tests.stub_http import StubRequest, StubResponse, StubServer
+from playlist_assets_tests.stub_http import StubResponse
 
 METADATA = ["release_year", "duration_min", "explicit"]
 
@@ -53,42 +54,6 @@ def track_table(ids, **columns) -> pd.DataFrame:
         for position, track_id in enumerate(ids)
     }
     return web_api.track_frame(rows).assign(**columns)
-
-
-class FakeReccoBeats:
-    """ReccoBeats on 127.0.0.1: knows ``catalogue`` (Spotify id -> features), answers in its own order and ids."""
-
-    def __init__(self, catalogue: dict[str, dict], faults: list[StubResponse] | None = None):
-        self.catalogue = catalogue
-        self.faults = list(faults or [])
-        self.server = StubServer(self._answer)
-
-    def __enter__(self) -> FakeReccoBeats:
-        self.server.__enter__()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.server.__exit__(*exc_info)
-
-    def provider(self, **fields) -> ReccoBeatsFeatures:
-        return ReccoBeatsFeatures(base_url=self.server.url + "/v1", **fields)
-
-    def asked(self) -> list[list[str]]:
-        """The ids of each audio-features request, in order."""
-        return [r.query["ids"].split(",") for r in self.server.requests if r.path == "/v1/audio-features"]
-
-    def _answer(self, request: StubRequest) -> StubResponse:
-        if self.faults:
-            return self.faults.pop(0)
-        ids = request.query["ids"].split(",")
-        if len(ids) > 40:
-            return StubResponse(status=400, json={"status": 4004, "errors": [{"message": "size must be between 1 and 40"}]})
-        content = [
-            {"id": f"uuid-{track_id}", "href": f"https://open.spotify.com/track/{track_id}", **self.catalogue[track_id]}
-            for track_id in reversed(ids)
-            if track_id in self.catalogue
-        ]
-        return StubResponse(json={"content": content})
 
 
 def test_reccobeats_asks_in_batches_of_40_and_maps_rows_back_by_href():

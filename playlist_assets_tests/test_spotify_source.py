@@ -216,7 +216,8 @@ def test_403_and_404_are_refusals_with_status_and_url(account, tmp_path):
     source = account.source(tmp_path)
     with pytest.raises(SpotifyRefused) as raised:
         source.fetch_playlist("pl00000000000000000404")
-    assert (raised.value.status, raised.value.url) == (404, f"{account.api_root}/playlists/pl00000000000000000404")
+    assert raised.value.status == 404
+    assert raised.value.url == f"{account.api_root}/playlists/pl00000000000000000404?fields={web_api.PLAYLIST_INFO_FIELDS}"
 
 
 # Record labels

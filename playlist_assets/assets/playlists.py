@@ -20,7 +20,7 @@ import pandas as pd
 from playlist_assets.analysis import cluster_features
 from playlist_assets.assets.library import CALLS_SERVICES, GROUP, retried_only_when_transient
 from playlist_assets.features import FeatureProvider
-from playlist_assets.model import Clustering, PlaylistTracks
+from playlist_assets.model import Clustering, PlaylistTracks, reccobeats_known
 from playlist_assets.partitions import check_playlist_id, playlist_partitions
 from playlist_assets.render import (
     page_path,
@@ -85,7 +85,7 @@ def write_scatter(root: Path, tracks: PlaylistTracks, clustering: Clustering) ->
     if not clustering.clustered:
         path.unlink(missing_ok=True)
         return path, None
-    png = render_scatter(clustering, tracks.playlist.name)
+    png = render_scatter(clustering, tracks.playlist.display_name)
     write_atomically(path, png)
     return path, png
 
@@ -133,6 +133,12 @@ def without_image(page: str) -> str:
     return f"{title}\n\n{rest}"
 
 
+def reccobeats_share(features: pd.DataFrame) -> dict:
+    """``{"reccobeats share": the share of the tracks asked of ReccoBeats that it knew}``; {} when none were asked."""
+    known = reccobeats_known(features)
+    return {"reccobeats share": round(known[0] / known[1], 4)} if known else {}
+
+
 def _column_schema(tracks: pd.DataFrame) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in tracks.dtypes.items()])
 
@@ -144,7 +150,7 @@ def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> dg.
     def fetch(playlist_id: str) -> tuple[PlaylistTracks, dict]:
         playlist = source.fetch_playlist(check_playlist_id(playlist_id))
         return playlist, {
-            "playlist": playlist.playlist.name,
+            "playlist": playlist.playlist.display_name,
             "snapshot_id": playlist.playlist.snapshot_id,
             "dagster/row_count": len(playlist.tracks),
             "left out": dg.MetadataValue.json(playlist.skipped),
@@ -168,6 +174,7 @@ def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, fe
             "dagster/row_count": len(found),
             "sources": dg.MetadataValue.json(found["source"].value_counts().to_dict()),
             "tracks without features": len(raw_tracks.tracks) - len(found),
+            **reccobeats_share(found),
         }
 
     def totals(found: dict[str, pd.DataFrame]) -> dict:
@@ -246,12 +253,14 @@ def clusters_page(
         path, page = write_page(output.root, raw_tracks, track_features, track_clusters, clusters_scatter, liked_tracks)
         placed = len(track_clusters.tracks) if track_clusters.clustered else 0
         metadata = {
-            "playlist": raw_tracks.playlist.name,
+            "playlist": raw_tracks.playlist.display_name,
             "path": dg.MetadataValue.path(str(path)),
             "k": track_clusters.k,
             "silhouette": track_clusters.score,
             "coverage": f"{placed} of {len(raw_tracks.tracks)} tracks placed",
             "snapshot_id": raw_tracks.playlist.snapshot_id,
+            "feature sources": dg.MetadataValue.json(track_features["source"].value_counts().to_dict()),
+            **reccobeats_share(track_features),
         }
         if preview:
             metadata["page"] = dg.MetadataValue.md(without_image(page))

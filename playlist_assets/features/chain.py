@@ -11,6 +11,7 @@ from pydantic import PrivateAttr
 from playlist_assets.cache import JsonCache
 from playlist_assets.features.base import FeatureProvider
 from playlist_assets.features.metadata import METADATA_SOURCE, MetadataFeatures
+from playlist_assets.model import ASKED_OF_PROVIDERS
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
 
 #: The provider slots of a chain, in their default order: Spotify's own numbers (live, then as exported)
@@ -47,20 +48,25 @@ class FeatureChain(FeatureProvider):
             self._instance_cache = Path(context.instance.storage_directory()) / "feature_cache"
 
     def features(self, tracks: pd.DataFrame) -> pd.DataFrame:
+        """The features; ``attrs[ASKED_OF_PROVIDERS]`` says, per provider, how many tracks it knew of those asked."""
         remaining = tracks
-        answers = []
+        answers, asked = [], {}
         for slot, provider in self._providers():
             if remaining.empty:
                 break
             answer = self._ask(slot, provider, remaining)
             answers.append(answer)
+            asked[slot] = (len(answer.index.intersection(remaining.index)), len(remaining))
             remaining = remaining.loc[~remaining.index.isin(answer.index)]
         measured = _combined(answers)
         if not self.metadata:
-            return measured.reindex(tracks.index[tracks.index.isin(measured.index)])
-        metadata = MetadataFeatures().features(tracks)
-        chained = measured.drop(columns="source").reindex(tracks.index).join(metadata.drop(columns="source"))
-        return chained.assign(source=measured["source"].reindex(tracks.index).fillna(METADATA_SOURCE))
+            chained = measured.reindex(tracks.index[tracks.index.isin(measured.index)])
+        else:
+            metadata = MetadataFeatures().features(tracks)
+            chained = measured.drop(columns="source").reindex(tracks.index).join(metadata.drop(columns="source"))
+            chained = chained.assign(source=measured["source"].reindex(tracks.index).fillna(METADATA_SOURCE))
+        chained.attrs[ASKED_OF_PROVIDERS] = asked
+        return chained
 
     def _providers(self) -> list[tuple[str, FeatureProvider]]:
         unknown = sorted(set(self.order) - set(PROVIDER_SLOTS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import time
 
@@ -15,6 +16,13 @@ RECCOBEATS_SOURCE = "reccobeats"
 
 #: Most track ids one ``/audio-features`` request accepts (more: "size must be between 1 and 40").
 BATCH_SIZE = 40
+
+#: Headers of every request: ReccoBeats's Cloudflare front answers Python's default User-Agents with
+#: 403 "error code: 1010"; an agent naming the project and its version is served.
+HEADERS = {
+    "User-Agent": f"playlist_assets/{importlib.metadata.version('playlist_assets')} (Dagster playlist clustering)",
+    "Accept": "application/json",
+}
 
 _SPOTIFY_TRACK_ID = re.compile(r"/track/([0-9A-Za-z]{22})")
 
@@ -35,6 +43,7 @@ class ReccoBeatsFeatures(FeatureProvider):
         ids = list(dict.fromkeys(tracks.index))
         rows: dict[str, list[float]] = {}
         with requests.Session() as session:
+            session.headers.update(HEADERS)
             for start in range(0, len(ids), BATCH_SIZE):
                 batch = ids[start : start + BATCH_SIZE]
                 for entry in self._audio_features(session, batch):

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 
 from playlist_assets.analysis import not_placed_reasons
-from playlist_assets.model import SKIP_REASONS, Clustering, PlaylistInfo
+from playlist_assets.model import SKIP_REASONS, Clustering, PlaylistInfo, reccobeats_known
 
 TABLE_HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
 TABLE_SEPARATOR = "|:---|:---|:---|:---|:---|:---|:---|"
@@ -127,6 +127,8 @@ def _coverage(placed: int, tracks: pd.DataFrame, features: pd.DataFrame, skipped
         parts.append(f"left out: {left_out}")
     if len(tracks):
         parts.append(f"features: {_feature_sources(tracks, features)}")
+    if known := reccobeats_known(features):
+        parts.append(f"ReccoBeats knew {known[0]} of the {count(known[1], 'track')} asked ({known[0] / known[1]:.0%})")
     return " · ".join(parts)
 
 
@@ -155,7 +157,7 @@ def render_clusters_page(
     ``source`` column; tracks missing from ``clustering.tracks`` are listed as not placed.
     A playlist the source could not read (``unreadable``, the reason) gets a page saying only that.
     """
-    name = escape_cell(playlist.name)
+    name = escape_cell(playlist.display_name)
     if unreadable:
         return f"# Clusters in {name}\n\nNot readable — {escape_cell(unreadable)}\n"
     by_position = tracks.sort_values("position", kind="stable")

@@ -16,7 +16,7 @@ from collections.abc import Container
 from pathlib import Path
 from typing import Any
 
-from playlist_assets.model import SKIP_REASONS, PlaylistInfo, PlaylistTracks
+from playlist_assets.model import SKIP_REASONS, PlaylistInfo, PlaylistTracks, owners_or_short_ids, told_apart
 from playlist_assets.partitions import base62_id
 from playlist_assets.sources import web_api
 from playlist_assets.sources.base import PlaylistSource
@@ -76,7 +76,8 @@ class AccountExportSource(PlaylistSource):
                 items = doc.get("items")
                 total = len(items) if isinstance(items, list) else 0
                 playlists[key] = (PlaylistInfo(id=key, name=name, snapshot_id=snapshot, total_items=total), doc)
-        return playlists
+        told = told_apart([info for info, _ in playlists.values()], owners_or_short_ids)
+        return {info.id: (info, playlists[info.id][1]) for info in told}
 
     def _playlist_files(self) -> list[Path]:
         root = Path(self.path)

@@ -21,3 +21,7 @@ class PlaylistSource(dg.ConfigurableResource):
     def liked_track_ids(self) -> frozenset[str]:
         """Ids of the tracks in the user's Liked Songs."""
         raise NotImplementedError
+
+    def left_out_playlists(self) -> list[tuple[str, str]]:
+        """(display name, why) of the playlists the last ``list_playlists`` of this object left out; no request."""
+        return []

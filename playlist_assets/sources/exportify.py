@@ -12,6 +12,7 @@ listing only hashes the files, so a bad file is still listed and the other files
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import re
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from playlist_assets.model import SKIP_REASONS, PlaylistInfo, PlaylistTracks
+from playlist_assets.model import SKIP_REASONS, PlaylistInfo, PlaylistTracks, told_apart
 from playlist_assets.partitions import base62_id
 from playlist_assets.sources import web_api
 from playlist_assets.sources.base import PlaylistSource
@@ -65,22 +66,29 @@ class ExportifySource(PlaylistSource):
     path: str
 
     def list_playlists(self) -> list[PlaylistInfo]:
-        return [_file_info(key, file) for key, file in self._files().items()]
+        return [dataclasses.replace(info, snapshot_id=content_hash(file.read_bytes())) for info, file in self._named()]
 
     def fetch_playlist(self, playlist_id: str) -> PlaylistTracks:
-        file = self._files().get(playlist_id)
-        if file is None:
+        found = next(((info, file) for info, file in self._named() if info.id == playlist_id), None)
+        if found is None:
             raise ValueError(f"No CSV file under {self.path} has playlist id {playlist_id} (renamed or removed?)")
+        info, file = found
         data = file.read_bytes()
         tracks, skipped, total = parse_exportify_csv(data, str(file))
-        info = PlaylistInfo(id=playlist_id, name=_playlist_name(file), snapshot_id=content_hash(data), total_items=total)
-        return PlaylistTracks(info, tracks, skipped)
+        return PlaylistTracks(dataclasses.replace(info, snapshot_id=content_hash(data), total_items=total), tracks, skipped)
 
     def liked_track_ids(self) -> frozenset[str]:
         liked = [file for file in self._files().values() if file.name.casefold() == LIKED_SONGS_FILE]
         return frozenset(
             track_id for file in liked for track_id in parse_exportify_csv(file.read_bytes(), str(file))[0].index
         )
+
+    def _named(self) -> list[tuple[PlaylistInfo, Path]]:
+        """Each file's playlist (no snapshot yet), files whose names read the same told apart by their paths."""
+        files = self._files()
+        paths = {key: file.relative_to(self.path).as_posix() for key, file in files.items()}
+        infos = [PlaylistInfo(id=key, name=_playlist_name(file), snapshot_id="") for key, file in files.items()]
+        return [(info, files[info.id]) for info in told_apart(infos, lambda same: [paths[p.id] for p in same])]
 
     def _files(self) -> dict[str, Path]:
         """Partition key -> CSV file, for every ``*.csv`` under ``path`` (a name that is an id keys its file,
@@ -154,10 +162,6 @@ def track_id_from_uri(text: str) -> str | None:
 
 def track_url(track_id: str) -> str:
     return f"https://open.spotify.com/track/{track_id}"
-
-
-def _file_info(key: str, file: Path) -> PlaylistInfo:
-    return PlaylistInfo(id=key, name=_playlist_name(file), snapshot_id=content_hash(file.read_bytes()))
 
 
 def _playlist_name(file: Path) -> str:

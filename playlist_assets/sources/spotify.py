@@ -10,7 +10,7 @@ import spotipy
 from pydantic import Field, PrivateAttr
 
 from playlist_assets.cache import JsonCache
-from playlist_assets.model import PlaylistInfo, PlaylistTracks
+from playlist_assets.model import PlaylistInfo, PlaylistTracks, owners_or_short_ids, told_apart
 from playlist_assets.sources import web_api
 from playlist_assets.sources.base import PlaylistSource
 from playlist_assets.sources.spotify_client import (
@@ -27,6 +27,12 @@ from playlist_assets.sources.spotify_client import (
 NO_LABELS = "(no labels for this app)"
 
 UNREADABLE = "Spotify answers 403 to this playlist's items: only playlists you own or collaborate on can be read"
+
+#: Why a playlist of the listing is not one of the library's.
+NOT_OWNED = "not owned or collaborative"
+
+#: How long the listing kept on disk names a playlist's snapshot for the runs that fetch its items.
+LISTING_MAX_AGE_DAYS = 1.0
 
 log = dg.get_dagster_logger(__name__)
 
@@ -61,6 +67,7 @@ class SpotifySource(PlaylistSource):
 
     _client: SpotifyClient | None = PrivateAttr(default=None)
     _user_id: str = PrivateAttr(default="")
+    _left_out: list[tuple[str, str]] = PrivateAttr(default_factory=list)
 
     def token_cache(self) -> Path:
         if self.token_cache_path:
@@ -117,21 +124,36 @@ class SpotifySource(PlaylistSource):
         return user
 
     def list_playlists(self) -> list[PlaylistInfo]:
-        """The playlists the user owns or that are collaborative; the others are logged, by name, and left out."""
+        """The playlists the user owns or that are collaborative; the others are left out (see ``left_out_playlists``).
+
+        The listing is kept on disk, so that fetching a playlist's items needs no request for its name and snapshot.
+        """
         user_id = self.user_id()
-        playlists = web_api.list_playlists(self.get_json, self.api_root)
+        playlists = told_apart(web_api.list_playlists(self.get_json, self.api_root), owners_or_short_ids)
         readable = [playlist for playlist in playlists if playlist.owner_id == user_id or playlist.collaborative]
-        if others := [playlist.name for playlist in playlists if playlist not in readable]:
+        self._left_out = [(playlist.display_name, NOT_OWNED) for playlist in playlists if playlist not in readable]
+        if self._left_out:
             log.info(
                 "Left out %d playlists you neither own nor collaborate on (Spotify does not serve their items): %s",
-                len(others),
-                ", ".join(others),
+                len(self._left_out),
+                ", ".join(name for name, _ in self._left_out),
             )
+        self.cache("listing", LISTING_MAX_AGE_DAYS).put_many({p.id: dataclasses.asdict(p) for p in readable})
         return readable
 
+    def left_out_playlists(self) -> list[tuple[str, str]]:
+        return list(self._left_out)
+
     def fetch_playlist(self, playlist_id: str) -> PlaylistTracks:
-        """The playlist's tracks, labels looked up per album; a playlist Spotify will not serve is ``unreadable``."""
-        info = web_api.fetch_playlist_info(self.get_json, playlist_id, self.api_root)
+        """The playlist's tracks, labels looked up per album; a playlist Spotify will not serve is ``unreadable``.
+
+        Its name and snapshot come from the last listing; only a playlist missing from it costs a request more.
+        """
+        listed = self.cache("listing", LISTING_MAX_AGE_DAYS).get_many([playlist_id]).get(playlist_id)
+        if listed:
+            info = PlaylistInfo(**listed)
+        else:
+            info = web_api.fetch_playlist_info(self.get_json, playlist_id, self.api_root, without_items=True)
         try:
             playlist, album_ids = web_api.fetch_playlist_items(self.get_json, info, self.api_root)
         except SpotifyRefused as refusal:
@@ -139,6 +161,11 @@ class SpotifySource(PlaylistSource):
                 raise
             return PlaylistTracks(info, web_api.track_frame({}), unreadable=UNREADABLE)
         return self._with_labels(playlist, album_ids) if self.look_up_labels else playlist
+
+    def cache(self, name: str, max_age_days: float = 90.0) -> JsonCache:
+        """The cache ``name`` of this app, in ``cache_dir``."""
+        folder = Path(self.cache_dir).expanduser() if self.cache_dir else cache_dir()
+        return JsonCache(folder / f"{name}.sqlite", max_age_days)
 
     def liked_track_ids(self) -> frozenset[str]:
         return web_api.liked_track_ids(self.get_json, self.api_root)
@@ -160,8 +187,7 @@ class SpotifySource(PlaylistSource):
         The first refusal (403/404), or an album object without a ``label`` field (what development-mode apps
         get), means this app gets no labels: that is cached too, and no album is asked for again.
         """
-        folder = Path(self.cache_dir).expanduser() if self.cache_dir else cache_dir()
-        cache = JsonCache(folder / "album_labels.sqlite")
+        cache = self.cache("album_labels")
         labels = cache.get_many([*album_ids, NO_LABELS])
         if labels.pop(NO_LABELS, False):
             return labels

@@ -28,10 +28,6 @@ log = dg.get_dagster_logger(__name__)
 
 _TRANSIENT_ERRORS = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 
-#: Endpoints (URL prefixes) that answered 403/404 once in this process; they are not asked again.
-_refused_endpoints: set[str] = set()
-
-
 class SpotifyRefused(Exception):
     """Spotify answered 403 or 404: this app or this user may not read the resource."""
 
@@ -51,19 +47,6 @@ class SpotifyUnavailable(RuntimeError):
 
 class SpotifyLoginRequired(RuntimeError):
     """No usable token is cached: the user must log in outside of any run."""
-
-
-def has_refused(endpoint: str) -> bool:
-    return endpoint in _refused_endpoints
-
-
-def note_refusal(endpoint: str) -> None:
-    _refused_endpoints.add(endpoint)
-
-
-def forget_refusals() -> None:
-    """Ask every endpoint again (tests start from a clean process)."""
-    _refused_endpoints.clear()
 
 
 class _DropRecordsUpTo(logging.Filter):

@@ -82,9 +82,16 @@ def fetch_playlist(get_json: GetJson, playlist_id: str, api_root: str = API_ROOT
     return fetch_playlist_items(get_json, info, api_root)[0]
 
 
-def fetch_playlist_info(get_json: GetJson, playlist_id: str, api_root: str = API_ROOT) -> PlaylistInfo:
-    """The playlist object of ``/playlists/{id}``, without its items."""
-    return _playlist_info(get_json(f"{api_root}/playlists/{playlist_id}"), f"playlist {playlist_id}")
+#: The fields of ``/playlists/{id}`` that make a ``PlaylistInfo`` (not its first page of items).
+PLAYLIST_INFO_FIELDS = "id,name,snapshot_id,collaborative,owner(id,display_name),items(total),tracks(total)"
+
+
+def fetch_playlist_info(
+    get_json: GetJson, playlist_id: str, api_root: str = API_ROOT, without_items: bool = False
+) -> PlaylistInfo:
+    """The playlist object of ``/playlists/{id}``; ``without_items``: asked for without its first page of items."""
+    fields = f"?fields={PLAYLIST_INFO_FIELDS}" if without_items else ""
+    return _playlist_info(get_json(f"{api_root}/playlists/{playlist_id}{fields}"), f"playlist {playlist_id}")
 
 
 def fetch_playlist_items(
