@@ -76,6 +76,10 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
         instance.delete_dynamic_partition(playlist_partitions.name, key)
     remove_deleted_pages(defs.resources["output"], to_delete, dg.get_dagster_logger())
     print(f"{len(playlists)} playlists ({len(to_add)} new, {len(to_delete)} removed)")
+    left_out = source.left_out_playlists()
+    for why in dict.fromkeys(why for _, why in left_out):
+        names = [name for name, reason in left_out if reason == why]
+        print(f"  {count(len(names), 'playlist')} left out, {why}: {', '.join(names)}")
 
     job = defs.resolve_job_def(refresh_job.name)
     liked_changed = _refresh_liked_songs(instance, job, source, everything)
@@ -94,9 +98,9 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     for playlist in playlists:
         if playlist.id in pages:
             k, path = pages[playlist.id]
-            print(f"  {playlist.name} ({_count_clusters(k)}): {path}")
+            print(f"  {playlist.display_name} ({_count_clusters(k)}): {path}")
         elif playlist.id in failed:
-            print(f"  {playlist.name} ({playlist.id}): FAILED, run {failed[playlist.id]}", file=sys.stderr)
+            print(f"  {playlist.display_name} ({playlist.id}): FAILED, run {failed[playlist.id]}", file=sys.stderr)
     if unchanged and not liked_changed:
         print(f"  {len(unchanged)} unchanged since their page was written (--all materializes them anyway)")
     print(f"{len(pages)} pages written in {time.perf_counter() - started:.1f} s")

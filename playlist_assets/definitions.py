@@ -1,7 +1,8 @@
 """The code location: assets, job, sensor, schedule and resources.
 
 The library comes from ``PLAYLIST_ASSETS_SOURCE``: ``demo`` (the default, bundled), ``spotify`` (your account,
-credentials in ``SPOTIPY_CLIENT_ID``/``SPOTIPY_CLIENT_SECRET``/``SPOTIPY_REDIRECT_URI``), ``exportify`` or
+credentials in ``SPOTIPY_CLIENT_ID``/``SPOTIPY_CLIENT_SECRET``/``SPOTIPY_REDIRECT_URI``, API roots in
+``SPOTIFY_API_ROOT``/``SPOTIFY_ACCOUNTS_ROOT``), ``exportify`` or
 ``account-export`` (files under ``PLAYLIST_ASSETS_PATH``). ``PLAYLIST_ASSETS_RECCOBEATS=off`` keeps features
 off the network; ``PLAYLIST_ASSETS_OUTPUT`` names the folder for pages.
 """
@@ -31,11 +32,19 @@ from playlist_assets.storage import PartitionedPickleIOManager
 SOURCES = ("demo", "spotify", "exportify", "account-export")
 
 
+#: Settings of the live source read from the environment when set (else the field's default).
+SPOTIFY_SETTINGS = {
+    "client_secret": "SPOTIPY_CLIENT_SECRET",  # optional: PKCE without it
+    "redirect_uri": "SPOTIPY_REDIRECT_URI",
+    "api_root": "SPOTIFY_API_ROOT",  # default https://api.spotify.com/v1 (a proxy, a fake account)
+    "accounts_root": "SPOTIFY_ACCOUNTS_ROOT",  # default https://accounts.spotify.com
+}
+
+
 def spotify_source() -> SpotifySource:
-    """The live source; the secret is optional (PKCE without it) and stays an EnvVar, never a config value."""
-    secret = dg.EnvVar("SPOTIPY_CLIENT_SECRET") if os.environ.get("SPOTIPY_CLIENT_SECRET") else ""
-    redirect = {"redirect_uri": dg.EnvVar("SPOTIPY_REDIRECT_URI")} if os.environ.get("SPOTIPY_REDIRECT_URI") else {}
-    return SpotifySource(client_id=dg.EnvVar("SPOTIPY_CLIENT_ID"), client_secret=secret, **redirect)
+    """The live source; settings stay EnvVars (resolved when a run starts), the secret never a config value."""
+    settings = {field: dg.EnvVar(name) for field, name in SPOTIFY_SETTINGS.items() if os.environ.get(name)}
+    return SpotifySource(client_id=dg.EnvVar("SPOTIPY_CLIENT_ID"), **settings)
 
 
 def library_resources(kind: str, path: str, reccobeats: bool = True) -> dict[str, dg.ConfigurableResource]:

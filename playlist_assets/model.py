@@ -77,13 +77,14 @@ def told_apart(playlists: list[PlaylistInfo], distinction: Callable[[list[Playli
 
 
 def owners_or_short_ids(group: list[PlaylistInfo]) -> list[str]:
-    """Their owners when these differ, else the shortest beginnings of their ids (6 characters or more) that do."""
+    """Each playlist's owner when no other of the group has it, else the shortest beginning of its id
+    (6 characters or more) that none of the others' ids shares."""
     owners = [playlist.owner for playlist in group]
-    if all(owners) and len(set(owners)) == len(owners):
-        return owners
-    ids = [playlist.id for playlist in group]
-    length = next((n for n in range(6, max(map(len, ids))) if len({i[:n] for i in ids}) == len(ids)), None)
-    return [i[:length] for i in ids] if length else ids
+    ids = [playlist.id for playlist in group if not playlist.owner or owners.count(playlist.owner) > 1]
+    length = next((n for n in range(6, max(map(len, ids), default=0)) if len({i[:n] for i in ids}) == len(ids)), None)
+    return [
+        playlist.owner if playlist.id not in ids else playlist.id[:length] if length else playlist.id for playlist in group
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,28 @@
 """The discovery sensor and the asset graph on a fake Spotify account: what a refresh costs in requests,
 and what happens to the pages of renamed and deleted playlists."""
 
+import socket
+import threading
 import time
+from importlib.metadata import version
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import dagster as dg
+import requests
 import pytest
 
 from playlist_assets import cli
-from playlist_assets.assets import ALL_ASSETS
-from playlist_assets.features import FeatureChain
+from playlist_assets.assets import ALL_ASSETS, clusters_page
+from playlist_assets.definitions import library_resources
+from playlist_assets.features import FeatureChain, SpotifyAudioFeatures
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, range_tags, refresh_job
 from playlist_assets.render import page_path, playlist_slug, scatter_path
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sensors import playlist_discovery_sensor
+from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.reccobeats_stub import FakeReccoBeats
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, track
 
 PAGE = 50
@@ -93,7 +102,7 @@ def test_a_library_of_100_playlists_costs_the_minimum_of_requests_and_an_unchang
     first_run = len(account.paths())
 
     listing = pages(100)
-    per_playlist = sum(1 + pages(size) for size in sizes.values())
+    per_playlist = sum(-(-size // PAGE) for size in sizes.values())  # items pages only; an empty playlist costs none
     assert len(second.run_requests) == 96
     assert first_run == listing + pages(130) + listing + per_playlist + 1  # + 1: the album that shows no labels
 
@@ -148,3 +157,128 @@ def test_the_command_line_refreshes_a_live_account_configured_through_environmen
 
     assert "1 pages written" in capsys.readouterr().out
     assert account.paths("/v1/me/playlists") == ["/v1/me/playlists"]
+
+
+def page_metadata(instance: dg.DagsterInstance, playlist_id: str) -> dict:
+    """The metadata of the latest page written for ``playlist_id``."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=clusters_page.key, asset_partitions=[playlist_id]), limit=1
+    ).records
+    return records[0].asset_materialization.metadata
+
+
+def items_pages(n: int) -> int:
+    """Requests for a playlist's ``n`` items (the listing gives its size, so an empty one costs none)."""
+    return -(-n // PAGE)
+
+
+@pytest.mark.slow
+def test_a_60_playlist_account_costs_the_formula_and_an_unchanged_refresh_its_listing_and_liked_songs(
+    account, tmp_path, capsys
+):
+    sizes = [130, 51, 50] + [n % 12 for n in range(57)]  # 60 playlists of the user, 5 of them empty
+    playlists = {}
+    for number, size in enumerate(sizes):
+        entries = [track(f"p{number:02d}t{i:018d}", album_id=f"al{(number + i) % 30}") for i in range(size)]
+        playlists[account.add_playlist(f"Playlist {number}", entries)] = size
+    for number in range(3):
+        account.add_playlist(f"Followed {number}", [track(f"x{number}")], owner_id="someone-else")
+    for album in range(30):
+        account.add_album(f"al{album}")  # development mode: album objects without a label, no audio features
+    account.liked = [track(f"p03t{i:018d}") for i in range(40)] + [track(f"liked{i}") for i in range(35)]
+    known = {f"p00t{i:018d}": {column: (i % 7) / 7 for column in AUDIO_FEATURE_COLUMNS} for i in range(130) if i % 5}
+    source = account.source(tmp_path)
+    with FakeReccoBeats(known) as reccobeats, dg.instance_for_test() as instance:
+        features = FeatureChain(spotify=SpotifyAudioFeatures(spotify=source), reccobeats=reccobeats.provider())
+        resources = {
+            "source": source,
+            "features": features,
+            "output": OutputFolder(path=str(tmp_path / "output")),
+            "io_manager": PartitionedPickleIOManager(base_dir=str(tmp_path / "storage")),
+        }
+        defs = dg.Definitions(assets=ALL_ASSETS, jobs=[refresh_job], sensors=[playlist_discovery_sensor], resources=resources)
+        for _ in range(2):  # the first tick asks for Liked Songs only, the second for the playlists
+            run(defs, instance, tick(defs, instance).run_requests)
+        first_run = account.paths()
+
+        listing, liked = pages(63), pages(75)
+        formula = listing + sum(items_pages(size) for size in sizes) + liked + 1 + 1  # + audio-features + label probes
+        print(f"\n60 playlists: first run {len(first_run)} requests, formula {formula} + {listing} (second sensor tick)")
+        assert len(first_run) == formula + listing
+        assert first_run.count("/v1/me/playlists") == 2 * listing and first_run.count("/v1/me/tracks") == liked
+        assert [path for path in first_run if path.startswith("/v1/playlists/") and not path.endswith("/items")] == []
+        assert account.paths("/v1/audio-features") == ["/v1/audio-features"] and len(account.paths("/v1/albums")) == 1
+
+        assert tick(defs, instance).run_requests == []
+        assert account.paths()[len(first_run) :] == ["/v1/me/playlists"] * listing
+        before_cli = len(account.paths())
+        assert cli.refresh(instance, defs) == 0
+        assert account.paths()[before_cli:] == ["/v1/me/playlists"] * listing + ["/v1/me/tracks"] * liked
+        assert "3 playlists left out, not owned or collaborative: Followed 0, Followed 1, Followed 2" in capsys.readouterr().out
+
+        metadata = page_metadata(instance, next(iter(playlists)))
+        assert metadata["reccobeats share"].value == 0.8  # it knew 104 of the 130 tracks asked
+        assert metadata["feature sources"].value == {"reccobeats": 104, "metadata": 26}
+        assert "ReccoBeats knew 104 of the 130 tracks asked (80%)" in Path(metadata["path"].value).read_text()
+        assert {request.headers["user-agent"] for request in reccobeats.server.requests} == {
+            f"playlist_assets/{version('playlist_assets')} (Dagster playlist clustering)"
+        }
+
+        changed = next(key for key, size in playlists.items() if size == 51)
+        account.playlists[changed]["snapshot_id"] = "snap-edited"
+        before_change = len(account.paths())
+        run(defs, instance, tick(defs, instance).run_requests)
+        assert account.paths()[before_change:] == ["/v1/me/playlists"] * listing + [f"/v1/playlists/{changed}/items"] * 2
+
+
+def test_playlists_of_the_same_name_are_told_apart_on_their_pages_and_in_the_command_line(account, live, capsys):
+    defs, instance = live
+    entries = [track(f"t{i}", album_id="al") for i in range(3)]
+    first, second = account.add_playlist("Chill ", entries), account.add_playlist("  chill", entries)
+    account.add_playlist("bath  time ", entries)
+    account.add_playlist("Chill", entries, owner_id="dj")  # followed: left out, told apart by its owner
+
+    assert cli.refresh(instance, defs) == 0
+
+    out = capsys.readouterr().out
+    assert "1 playlist left out, not owned or collaborative: Chill (Dj)" in out
+    titles = {Path(page_metadata(instance, key)["path"].value).read_text().splitlines()[0] for key in (first, second)}
+    assert titles == {f"# Clusters in Chill ({first})", f"# Clusters in chill ({second})"}
+    assert f"  Chill ({first}) (not clustered)" in out and "  bath time (not clustered)" in out
+
+
+def test_spotify_api_and_accounts_roots_come_from_the_environment(account, tmp_path, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {
+        "SPOTIPY_CLIENT_ID": "fake-client-id",
+        "SPOTIPY_CLIENT_SECRET": account.client_secret,
+        "SPOTIPY_REDIRECT_URI": f"http://127.0.0.1:{port}/callback",
+        "SPOTIFY_API_ROOT": account.api_root,
+        "SPOTIFY_ACCOUNTS_ROOT": account.server.url,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    def browser(url: str) -> bool:  # the user says yes: Spotify's accounts service redirects to the login's server
+        assert url.startswith(f"{account.server.url}/authorize?")
+        state = parse_qs(urlsplit(url).query)["state"][0]
+        redirect = f"{environment['SPOTIPY_REDIRECT_URI']}?code=the-code&state={state}"
+        threading.Thread(target=lambda: requests.get(redirect, timeout=5), daemon=True).start()
+        return True
+
+    monkeypatch.setattr("webbrowser.open", browser)
+    assert cli.log_in(open_browser=True) == 0
+    playlist = account.add_playlist("Mine", [track("t1", album_id="al1")])
+    account.add_album("al1")
+    with dg.build_resources(library_resources("spotify", "", reccobeats=False)) as resources:
+        [listed] = resources.source.list_playlists()
+        resources.features.features(resources.source.fetch_playlist(listed.id).tracks)
+
+    assert account.paths() == [
+        "/api/token", "/v1/me", "/v1/me/playlists", f"/v1/playlists/{playlist}/items", "/v1/albums/al1",
+        "/v1/audio-features",
+    ]

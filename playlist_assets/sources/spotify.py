@@ -52,8 +52,10 @@ class SpotifySource(PlaylistSource):
     token_cache_path: str = Field(
         default="", description="Token cache file; empty: $XDG_CONFIG_HOME/playlist_assets/spotify_token.json."
     )
-    api_root: str = web_api.API_ROOT
-    accounts_root: str = "https://accounts.spotify.com"
+    api_root: str = Field(default=web_api.API_ROOT, description="Web API root ($SPOTIFY_API_ROOT).")
+    accounts_root: str = Field(
+        default="https://accounts.spotify.com", description="Accounts service root ($SPOTIFY_ACCOUNTS_ROOT)."
+    )
     cache_dir: str = Field(
         default="", description="Folder of the album-label cache; empty: $XDG_CACHE_HOME/playlist_assets."
     )
@@ -147,13 +149,13 @@ class SpotifySource(PlaylistSource):
     def fetch_playlist(self, playlist_id: str) -> PlaylistTracks:
         """The playlist's tracks, labels looked up per album; a playlist Spotify will not serve is ``unreadable``.
 
-        Its name and snapshot come from the last listing; only a playlist missing from it costs a request more.
+        Its name, snapshot and size come from the last listing: an empty playlist costs no request, and only a
+        playlist missing from the listing costs one more (``/playlists/{id}`` without its items).
         """
-        listed = self.cache("listing", LISTING_MAX_AGE_DAYS).get_many([playlist_id]).get(playlist_id)
-        if listed:
-            info = PlaylistInfo(**listed)
-        else:
-            info = web_api.fetch_playlist_info(self.get_json, playlist_id, self.api_root, without_items=True)
+        info = self._listed(playlist_id)
+        if info and info.total_items == 0:
+            return PlaylistTracks(info, web_api.track_frame({}))  # the listing says so: no request
+        info = info or web_api.fetch_playlist_info(self.get_json, playlist_id, self.api_root, without_items=True)
         try:
             playlist, album_ids = web_api.fetch_playlist_items(self.get_json, info, self.api_root)
         except SpotifyRefused as refusal:
@@ -161,6 +163,14 @@ class SpotifySource(PlaylistSource):
                 raise
             return PlaylistTracks(info, web_api.track_frame({}), unreadable=UNREADABLE)
         return self._with_labels(playlist, album_ids) if self.look_up_labels else playlist
+
+    def _listed(self, playlist_id: str) -> PlaylistInfo | None:
+        """The playlist as the last listing (kept on disk for a day) gave it; None when it is not there."""
+        listed = self.cache("listing", LISTING_MAX_AGE_DAYS).get_many([playlist_id]).get(playlist_id)
+        try:
+            return PlaylistInfo(**listed) if isinstance(listed, dict) else None
+        except TypeError:  # kept by another version of this project
+            return None
 
     def cache(self, name: str, max_age_days: float = 90.0) -> JsonCache:
         """The cache ``name`` of this app, in ``cache_dir``."""
