@@ -316,3 +316,16 @@ def test_older_exportify_formats_with_comma_joined_artists_and_a_repeated_header
     [september] = source.fetch_playlist(playlists["With Ids"].id).tracks.itertuples()
     assert september.artists == ("Earth, Wind & Fire", "The Emotions") and september.explicit
     assert september.artist_ids == ("a" * 22, "b" * 22)
+
+
+def test_files_of_the_same_name_are_told_apart_by_their_paths(tmp_path):
+    write(tmp_path / "2024" / "Chill.csv", exportify_csv([exportify_row(1)]))
+    write(tmp_path / "2025" / "Chill.csv", exportify_csv([exportify_row(2)]))
+    write(tmp_path / "Road__Trip_.csv", exportify_csv([exportify_row(3)]))
+    source = ExportifySource(path=str(tmp_path))
+
+    listed = sorted(playlist.display_name for playlist in source.list_playlists())
+    assert listed == ["Chill (2024/Chill.csv)", "Chill (2025/Chill.csv)", "Road Trip"]
+    fetched = [source.fetch_playlist(playlist.id).playlist for playlist in source.list_playlists()]
+    assert sorted(playlist.display_name for playlist in fetched) == listed
+    assert source.left_out_playlists() == []

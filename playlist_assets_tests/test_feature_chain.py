@@ -8,6 +8,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
+import requests
 
 from playlist_assets.features import (
     ExportFeatures,
@@ -16,6 +17,7 @@ from playlist_assets.features import (
     ReccoBeatsFeatures,
     SpotifyAudioFeatures,
 )
+from playlist_assets.model import reccobeats_known
 from playlist_assets.sources import web_api
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
 from playlist_assets_tests.reccobeats_stub import FakeReccoBeats
@@ -171,3 +173,19 @@ def test_spotify_audio_features_come_first_and_stand_aside_after_a_403(tmp_path,
         assert list(second["source"]) == ["reccobeats"] * 4
         assert len(spotify_requests) == 1  # one 403, then it stands aside
     assert np.isfinite(second[list(AUDIO_FEATURE_COLUMNS)].to_numpy()).all()
+
+
+def test_reccobeats_is_asked_with_an_agent_naming_the_project_as_its_cloudflare_front_refuses_python_s(tmp_path):
+    ids = [spotify_id(n) for n in range(50)]
+    with FakeReccoBeats({i: features_of(n) for n, i in enumerate(ids) if n % 4}) as reccobeats:
+        refused = requests.get(f"{reccobeats.server.url}/v1/audio-features", params={"ids": ids[0]}, timeout=5)
+        chain = FeatureChain(reccobeats=reccobeats.provider(), cache_dir=str(tmp_path))
+        found = chain.features(track_table(ids))
+        again = chain.features(track_table(ids[:10]))  # from the cache: the same share
+
+    assert (refused.status_code, refused.text) == (403, "error code: 1010")
+    assert [len(batch) for batch in reccobeats.asked()] == [1, 40, 10]  # the refused request, then the chain's
+    assert reccobeats_known(found) == (37, 50) and reccobeats_known(again) == (7, 10)
+    assert reccobeats.server.requests[-1].headers["user-agent"].startswith("playlist_assets/")
+    export_only = FeatureChain(export=ExportFeatures()).features(track_table(ids[:3]))
+    assert reccobeats_known(export_only) is None

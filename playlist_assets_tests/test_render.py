@@ -8,7 +8,7 @@ import warnings
 import pandas as pd
 import pytest
 
-from playlist_assets.model import TRACK_COLUMNS, Axis, Clustering, PlaylistInfo
+from playlist_assets.model import ASKED_OF_PROVIDERS, TRACK_COLUMNS, Axis, Clustering, PlaylistInfo
 from playlist_assets.render import (
     build_scatter_figure,
     escape_cell,
@@ -371,3 +371,16 @@ def test_scatter_draws_every_glyph(title, shown):
 def test_scatter_needs_a_clustering():
     with pytest.raises(ValueError):
         render_scatter(not_clustered("too few tracks"), "x")
+
+
+def test_the_title_reads_as_people_read_names_and_the_coverage_line_gives_reccobeats_share():
+    tracks = make_tracks(5)
+    features = make_features(tracks.index)
+    features.attrs[ASKED_OF_PROVIDERS] = {"spotify": (0, 5), "reccobeats": (3, 5)}
+    playlist = PlaylistInfo(id=PLAYLIST.id, name=" bath \u3000 time\t", snapshot_id="s1", distinction="Léa")
+    page = render_clusters_page(
+        playlist=playlist, tracks=tracks, features=features, clustering=not_clustered("too few"), liked=frozenset(),
+        image_link=None, skipped={},
+    )
+    assert page.startswith("# Clusters in bath time (Léa)\n")
+    assert page.endswith(" · ReccoBeats knew 3 of the 5 tracks asked (60%)\n")

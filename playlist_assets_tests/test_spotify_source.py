@@ -1,5 +1,6 @@
 """The live source against a fake account on 127.0.0.1: paging, ownership, retries, labels, tokens, login."""
 
+import dataclasses
 import json
 import logging
 import math
@@ -423,3 +424,23 @@ def test_login_exchanges_the_code_and_caches_token_and_user(account, tmp_path, m
     assert parse_qs(account.server.requests[0].body.decode())["code"] == ["the-code"]
     assert stat.S_IMODE(source.token_cache().stat().st_mode) == 0o600
     assert json.loads(source.user_file().read_text())["id"] == "me"
+
+
+def test_a_listed_playlist_costs_its_item_pages_only_and_an_empty_one_nothing(account, tmp_path):
+    full = account.add_playlist("  Full   of  spaces ", [track(f"t{n}") for n in range(60)])
+    empty = account.add_playlist("Empty", [])
+    unlisted_source = account.source(tmp_path / "elsewhere", look_up_labels=False)
+    source = account.source(tmp_path, look_up_labels=False)
+    listed = {p.id: p for p in source.list_playlists()}
+
+    fetched = SpotifySource(**source.model_dump()).fetch_playlist(full)  # another run: the listing is on disk
+    nothing = source.fetch_playlist(empty)
+    assert account.paths()[1:] == [items_path(full)] * 2
+    assert fetched.playlist == dataclasses.replace(listed[full], total_items=60)
+    assert fetched.playlist.display_name == "Full of spaces" and fetched.playlist.name == "  Full   of  spaces "
+    assert nothing.tracks.empty and nothing.playlist.snapshot_id == listed[empty].snapshot_id
+
+    unlisted = unlisted_source.fetch_playlist(full)  # never listed here: its name asked for, without items
+    assert unlisted.playlist.snapshot_id == listed[full].snapshot_id
+    assert account.server.requests[3].query["fields"] == web_api.PLAYLIST_INFO_FIELDS
+    assert account.paths()[3:] == [f"/v1/playlists/{full}"] + [items_path(full)] * 2
