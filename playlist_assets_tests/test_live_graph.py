@@ -237,11 +237,14 @@ def test_playlists_of_the_same_name_are_told_apart_on_their_pages_and_in_the_com
     first, second = account.add_playlist("Chill ", entries), account.add_playlist("  chill", entries)
     account.add_playlist("bath  time ", entries)
     account.add_playlist("Chill", entries, owner_id="dj")  # followed: left out, told apart by its owner
+    solo = account.add_playlist("Solo", entries)
+    account.add_playlist("Solo", entries, owner_id="dj")  # the only other "Solo" is left out: no page to tell apart
 
     assert cli.refresh(instance, defs) == 0
 
     out = capsys.readouterr().out
-    assert "1 playlist left out, not owned or collaborative: Chill (Dj)" in out
+    assert "2 playlists left out, not owned or collaborative: Chill (Dj), Solo (Dj)" in out
+    assert Path(page_metadata(instance, solo)["path"].value).read_text().startswith("# Clusters in Solo\n")
     titles = {Path(page_metadata(instance, key)["path"].value).read_text().splitlines()[0] for key in (first, second)}
     assert titles == {f"# Clusters in Chill ({first})", f"# Clusters in chill ({second})"}
     assert f"  Chill ({first}) (not clustered)" in out and "  bath time (not clustered)" in out

@@ -128,12 +128,15 @@ class SpotifySource(PlaylistSource):
     def list_playlists(self) -> list[PlaylistInfo]:
         """The playlists the user owns or that are collaborative; the others are left out (see ``left_out_playlists``).
 
-        The listing is kept on disk, so that fetching a playlist's items needs no request for its name and snapshot.
+        Names that read the same are told apart among the playlists kept (their pages) and among all (the left-out
+        list). The listing is kept on disk, so that fetching a playlist's items needs no request for its name.
         """
         user_id = self.user_id()
-        playlists = told_apart(web_api.list_playlists(self.get_json, self.api_root), owners_or_short_ids)
-        readable = [playlist for playlist in playlists if playlist.owner_id == user_id or playlist.collaborative]
-        self._left_out = [(playlist.display_name, NOT_OWNED) for playlist in playlists if playlist not in readable]
+        playlists = web_api.list_playlists(self.get_json, self.api_root)
+        readable = told_apart([p for p in playlists if p.owner_id == user_id or p.collaborative], owners_or_short_ids)
+        kept = {playlist.id for playlist in readable}
+        others = told_apart(playlists, owners_or_short_ids)  # names told apart among every playlist listed
+        self._left_out = [(playlist.display_name, NOT_OWNED) for playlist in others if playlist.id not in kept]
         if self._left_out:
             log.info(
                 "Left out %d playlists you neither own nor collaborate on (Spotify does not serve their items): %s",
