@@ -203,7 +203,6 @@ def test_a_60_playlist_account_costs_the_formula_and_an_unchanged_refresh_its_li
 
         listing, liked = pages(63), pages(75)
         formula = listing + sum(items_pages(size) for size in sizes) + liked + 1 + 1  # + audio-features + label probes
-        print(f"\n60 playlists: first run {len(first_run)} requests, formula {formula} + {listing} (second sensor tick)")
         assert len(first_run) == formula + listing
         assert first_run.count("/v1/me/playlists") == 2 * listing and first_run.count("/v1/me/tracks") == liked
         assert [path for path in first_run if path.startswith("/v1/playlists/") and not path.endswith("/items")] == []
@@ -214,6 +213,11 @@ def test_a_60_playlist_account_costs_the_formula_and_an_unchanged_refresh_its_li
         before_cli = len(account.paths())
         assert cli.refresh(instance, defs) == 0
         assert account.paths()[before_cli:] == ["/v1/me/playlists"] * listing + ["/v1/me/tracks"] * liked
+        with capsys.disabled():
+            print(
+                f"\n60 playlists: first run {len(first_run)} requests (formula {formula}, + {listing} for the sensor's"
+                f" second listing); no change: sensor tick {listing}, ./run.sh {len(account.paths()) - before_cli}"
+            )
         assert "3 playlists left out, not owned or collaborative: Followed 0, Followed 1, Followed 2" in capsys.readouterr().out
 
         metadata = page_metadata(instance, next(iter(playlists)))
