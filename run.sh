@@ -46,10 +46,11 @@ write_instance_settings() {
   fi
   if [ -n "${DAGSTER_PG_HOST:-}" ]; then
     export DAGSTER_PG_PORT="${DAGSTER_PG_PORT:-5432}"
-    cat dagster.yaml deploy/dagster.postgres.yaml >"$1"
+    cat dagster.yaml deploy/dagster.postgres.yaml >"$1.$$"
   else
-    cp dagster.yaml "$1"
+    cp dagster.yaml "$1.$$"
   fi
+  mv "$1.$$" "$1"  # whole, for processes starting beside this one (webserver, daemon)
 }
 
 # requirements.lock from a fresh environment with the newest versions pyproject.toml allows (plus any
