@@ -42,10 +42,15 @@ def server() -> dict[str, str]:
     return parse_dsn(dsn)
 
 
-@contextlib.contextmanager
-def fresh_database() -> Iterator[dict[str, str]]:
+def fresh_database() -> contextlib.AbstractContextManager[dict[str, str]]:
     """A new, empty database on the test server, dropped afterwards; yields the DAGSTER_PG_* variables for it."""
-    params = server()
+    return scratch_database(server())
+
+
+@contextlib.contextmanager
+def scratch_database(params: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A new, empty database on the server of the libpq ``params``, dropped afterwards; yields the DAGSTER_PG_*
+    variables for it."""
     name = f"playlist_assets_{uuid.uuid4().hex[:12]}"
     with _admin(params) as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
