@@ -2,7 +2,9 @@
 they assemble fit together, expose nothing but the webserver on 127.0.0.1, and hold no secret.
 The commands themselves run for real in test_topology.py."""
 
+import os
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from dagster._core.instance.config import dagster_instance_config
 from dagster._serdes.config_class import ConfigurableClassData
 from dagster_docker import DockerRunLauncher
 
+from playlist_assets_tests.postgres import postgres_storage
 from playlist_assets_tests.test_topology import image_command
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -116,3 +119,17 @@ def test_the_image_installs_the_lock_file_and_serves_the_code_location(dockerfil
         assert all((PROJECT / source).exists() for source in line.split()), line
     module = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["dagster"]["module_name"]
     assert image_command() == ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", "-m", module]
+
+
+def test_run_sh_adds_postgres_storage_when_dagster_pg_host_is_set_and_keeps_a_users_own_settings(tmp_path):
+    def settings_after_run_sh(**variables) -> str:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("DAGSTER_PG_")}, "DAGSTER_HOME": str(tmp_path), **variables}
+        subprocess.run(["./run.sh", "true"], cwd=PROJECT, env=env, check=True, capture_output=True)
+        return (tmp_path / "dagster.yaml").read_text()
+
+    password = "not-in-any-file-4417"
+    written = settings_after_run_sh(DAGSTER_PG_HOST="db.example.org", DAGSTER_PG_PASSWORD=password)
+    assert yaml.safe_load(written)["storage"] == postgres_storage()["storage"] and password not in written
+    assert "storage" not in yaml.safe_load(settings_after_run_sh())  # SQLite again, without the variable
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
+    assert settings_after_run_sh(DAGSTER_PG_HOST="db.example.org") == "telemetry:\n  enabled: true\n"
