@@ -166,12 +166,11 @@ def test_a_backfill_launched_through_the_webserver_runs_on_the_code_server_daemo
         try:
             processes.start("code_server", on_port(image_command(), code_port))
             # The sensor and the schedule would start runs of their own: stopped first, as an operator may.
-            stop = ["./run.sh", "dagster", "sensor", "stop", "playlist_discovery_sensor", "--grpc-host", "127.0.0.1",
-                    "--grpc-port", str(code_port)]
+            # (Through the same workspace file as the daemon: the stopped state is kept by code location name.)
+            stop = ["./run.sh", "dagster", "sensor", "stop", "playlist_discovery_sensor", "-w", "deploy/workspace.grpc.yaml"]
             wait_for("the code server", lambda: subprocess.run(stop, cwd=PROJECT, env=env, capture_output=True).returncode == 0,
                      processes, timeout=300)
-            schedule = ["./run.sh", "dagster", "schedule", "stop", "refresh_schedule", "--grpc-host", "127.0.0.1",
-                        "--grpc-port", str(code_port)]
+            schedule = ["./run.sh", "dagster", "schedule", "stop", "refresh_schedule", "-w", "deploy/workspace.grpc.yaml"]
             subprocess.run(schedule, cwd=PROJECT, env=env, check=True, capture_output=True)
             processes.start("webserver", on_port(compose_command("webserver"), web_port))
             processes.start("daemon", compose_command("daemon"))
@@ -200,7 +199,10 @@ def test_a_backfill_launched_through_the_webserver_runs_on_the_code_server_daemo
 
         with dg.DagsterInstance.from_config(str(home)) as instance:
             assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-            records = instance.get_run_records(dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
+            records = instance.get_run_records()
+            assert [record.dagster_run.tags.get("dagster/backfill") for record in records] == [backfill_id] * len(records), [
+                (r.dagster_run.tags, r.dagster_run.asset_selection) for r in records
+            ]
             assert {record.dagster_run.status for record in records} == {dg.DagsterRunStatus.SUCCESS}
             ranges = [keys_of_run(record.dagster_run, keys) for record in records]
             assert max(len(run_keys) for run_keys in ranges) == PER_RUN  # BackfillPolicy.multi_run, PER_RUN per run
