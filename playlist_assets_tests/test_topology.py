@@ -75,9 +75,9 @@ class Processes:
         self.env, self.logs, self.started = env, logs, []
 
     def start(self, name: str, command: list[str]) -> None:
-        log = (self.logs / f"{name}.log").open("w")
-        process = subprocess.Popen(["./run.sh", *command], cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        with (self.logs / f"{name}.log").open("w") as log:
+            process = subprocess.Popen(["./run.sh", *command], cwd=PROJECT, env=self.env, stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
         self.started.append((name, process))
 
     def check_alive(self) -> None:
@@ -227,6 +227,10 @@ def test_a_backfill_launched_through_the_webserver_runs_on_the_code_server_daemo
             assert len(pooled) == sum(len(record.dagster_run.asset_selection & pooled_assets) for record in records)
             assert max_overlap(pooled) == 1  # the spotify_api pool's limit
 
+    password = database["DAGSTER_PG_PASSWORD"].encode()
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]  # the processes' logs, DAGSTER_HOME, the pages
+    assert any(path.name == "daemon.log" for path in files)
+    assert [path for path in files if password in path.read_bytes()] == []
     assert len(list((output / "playlists").glob("*/clusters.md"))) == len(keys)
     for playlist in demo_playlists.values():  # every page where it belongs, each link of it to a file on disk
         page = page_path(output, playlist_slug(playlist.id, playlist.name))
