@@ -2,8 +2,10 @@
 
     ./run.sh python bench/backfill.py            # 1,000 playlists x 100 tracks + one of 10,000
     ./run.sh python bench/backfill.py --quick    # 40 x 100 + one of 10,000, about a minute
+    ./run.sh python bench/backfill.py --quick --postgres   # the same on PostgreSQL (DAGSTER_PG_* variables)
 
-On a fresh instance (a temporary DAGSTER_HOME with the project's dagster.yaml), in this one process:
+On a fresh instance (a temporary DAGSTER_HOME with the project's dagster.yaml; with --postgres, its PostgreSQL
+storage on a scratch database created on the server the DAGSTER_PG_* variables name), in this one process:
 1. the plain loop: the same per-playlist functions the assets call (Web API parsing, features, clustering,
    scatter, page), on the same data, writing the same files: the floor for this work;
 2. the Dagster backfill: ``cli.refresh(everything=True)``, which runs the job in process over ranges of up
@@ -21,11 +23,11 @@ import io
 import os
 import platform
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -40,18 +42,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-run", type=int, default=100, help="playlists per run (PLAYLIST_ASSETS_PARTITIONS_PER_RUN)")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK['playlists']} x {QUICK['tracks']} + one of {QUICK['big']:,}")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the Dagster backfill to FILE")
+    parser.add_argument("--postgres", action="store_true", help="instance on PostgreSQL (DAGSTER_PG_HOST, _PORT, _USER, "
+                        "_PASSWORD, _DB: a database to connect to; the benchmark creates and drops its own beside it)")
     args = parser.parse_args(argv)
     if args.quick:
         vars(args).update(QUICK)
     os.environ["PLAYLIST_ASSETS_PARTITIONS_PER_RUN"] = str(args.per_run)  # read when the assets are imported
-    with tempfile.TemporaryDirectory(prefix="playlist_bench_") as folder:
-        return run(args, Path(folder))
+    with tempfile.TemporaryDirectory(prefix="playlist_bench_") as folder, instance_storage(args.postgres) as storage:
+        return run(args, Path(folder), storage)
 
 
-def run(args: argparse.Namespace, folder: Path) -> int:
+@contextlib.contextmanager
+def instance_storage(postgres: bool) -> Iterator[str]:
+    """The instance's storage, named; with ``postgres``, a scratch database whose DAGSTER_PG_* variables are set."""
+    if not postgres:
+        yield "SQLite"
+        return
+    from playlist_assets_tests.postgres import scratch_database
+
+    env = os.environ
+    server = {"host": env["DAGSTER_PG_HOST"], "port": env.get("DAGSTER_PG_PORT", "5432"), "user": env["DAGSTER_PG_USER"],
+              "password": env.get("DAGSTER_PG_PASSWORD", ""), "dbname": env["DAGSTER_PG_DB"]}
+    with scratch_database(server) as variables:
+        os.environ.update(variables)
+        yield "PostgreSQL"
+
+
+def run(args: argparse.Namespace, folder: Path, storage: str) -> int:
     home = folder / "dagster_home"
     home.mkdir()
-    shutil.copy(PROJECT / "dagster.yaml", home / "dagster.yaml")
+    settings = [PROJECT / "dagster.yaml"] + ([PROJECT / "deploy" / "dagster.postgres.yaml"] if storage == "PostgreSQL" else [])
+    (home / "dagster.yaml").write_text("".join(path.read_text() for path in settings))
     os.environ["DAGSTER_HOME"] = str(home)
 
     import dagster as dg
@@ -127,7 +148,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
         + (f" + 1 of {args.big:,}" if args.big else "")
         + f" = {n:,} playlists, {tracks:,} tracks",
         f"backfill: {runs - 1} runs of up to {PARTITIONS_PER_RUN} playlists (BackfillPolicy.multi_run) + 1 for Liked Songs,"
-        " executed in process on a fresh SQLite instance",
+        f" executed in process on a fresh {storage} instance",
         "",
         f"{'':<34}{'wall':>10}{'per playlist':>15}",
         f"{'plain Python loop':<34}{plain:>9.1f}s{plain / n * 1000:>12.0f} ms",

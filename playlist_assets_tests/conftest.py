@@ -1,4 +1,5 @@
-"""Shared fixtures: an ephemeral Dagster instance and resources writing into a temporary folder."""
+"""Shared fixtures: an ephemeral Dagster instance (on SQLite, or on PostgreSQL too for the tests marked
+``ON_BOTH_STORAGES``, see postgres.py) and resources writing into a temporary folder."""
 
 from __future__ import annotations
 
@@ -9,11 +10,25 @@ from playlist_assets.features import DemoFeatures
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.postgres import fresh_database, postgres_storage
 
 
 @pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
+def storage(request, monkeypatch):
+    """The instance's storage: SQLite (``{}``), or with the parameter "postgres" a fresh database on the test
+    server, whose DAGSTER_PG_* variables it sets and yields."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield {}
+        return
+    with fresh_database() as variables:
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        yield variables
+
+
+@pytest.fixture
+def instance(storage):
+    with dg.instance_for_test(overrides=postgres_storage() if storage else None) as test_instance:
         yield test_instance
 
 

@@ -12,6 +12,7 @@ from playlist_assets.sensors import playlist_discovery_sensor
 from playlist_assets.render import page_path, playlist_slug, scatter_path
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
+from playlist_assets_tests.postgres import ON_BOTH_STORAGES
 
 RAW_TRACKS = dg.AssetKey("raw_tracks")
 CLUSTERS_PAGE = dg.AssetKey("clusters_page")
@@ -45,6 +46,7 @@ def test_first_tick_refreshes_liked_songs_before_any_playlist(instance):
     assert instance.get_dynamic_partitions("playlists") == []
 
 
+@ON_BOTH_STORAGES
 def test_sensor_adds_new_playlists_and_requests_a_run_for_each(instance, demo_playlists):
     mark_liked_songs_materialized(instance)
     result = evaluate_sensor(instance)
@@ -55,6 +57,7 @@ def test_sensor_adds_new_playlists_and_requests_a_run_for_each(instance, demo_pl
     assert all(r.asset_selection == PLAYLIST_KEYS for r in result.run_requests)
 
 
+@ON_BOTH_STORAGES
 def test_sensor_removes_deleted_playlists_with_their_pages_and_leaves_the_others(instance, demo_playlists, tmp_path):
     mark_liked_songs_materialized(instance)
     instance.add_dynamic_partitions("playlists", [p.id for p in demo_playlists.values()] + [STALE_ID])
@@ -94,6 +97,7 @@ def test_sensor_refreshes_only_changed_playlists_and_unfinished_refreshes(instan
     assert result.dynamic_partitions_requests == []
 
 
+@ON_BOTH_STORAGES
 def test_sensor_asks_nothing_when_nothing_changed(instance, demo_playlists):
     mark_liked_songs_materialized(instance)
     instance.add_dynamic_partitions("playlists", [p.id for p in demo_playlists.values()])

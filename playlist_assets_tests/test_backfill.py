@@ -2,6 +2,7 @@
 
 import contextlib
 import dataclasses
+import functools
 import io
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, ra
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import ALL_ALIKE, EMPTY, FOUR_GENRES, ODDS_AND_ENDS, TWO_TRACKS
+from playlist_assets_tests.postgres import ON_BOTH_STORAGES
 
 PROJECT = Path(__file__).resolve().parents[1]
 SMALL = [FOUR_GENRES, ALL_ALIKE, ODDS_AND_ENDS, TWO_TRACKS, EMPTY]
@@ -74,6 +76,7 @@ def small_playlists(instance, resources, demo_playlists):
     return keys
 
 
+@ON_BOTH_STORAGES
 def test_one_run_over_several_playlists_writes_the_pages_a_run_per_playlist_writes(instance, resources, small_playlists, tmp_path):
     result = run_range(instance, resources, small_playlists)
     assert result.success
@@ -113,6 +116,7 @@ def test_partition_ranges_are_consecutive_wanted_keys_split_at_the_run_size():
     assert partition_ranges(order, set(order), size=100) == [order]
 
 
+@ON_BOTH_STORAGES
 def test_refresh_materializes_only_new_and_changed_playlists(instance, resources, demo_playlists):
     def refresh(source, everything=False) -> tuple[int, str]:
         runs = len(instance.get_runs())
@@ -144,6 +148,26 @@ def test_refresh_materializes_only_new_and_changed_playlists(instance, resources
 
     runs, printed = refresh(SmallLibrary(changed=ALL_ALIKE, unliked=min(liked)), everything=True)
     assert runs == 2 and "\n5 pages written in " in printed
+
+
+@ON_BOTH_STORAGES
+def test_every_demo_playlist_in_runs_of_two_gets_its_page_once(instance, resources, demo_playlists, monkeypatch):
+    monkeypatch.setattr(cli, "partition_ranges", functools.partial(partition_ranges, size=2))
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.refresh(instance, definitions(resources, DemoSource())) == 0
+    runs = instance.get_runs()
+    assert len(runs) == 1 + -(-len(demo_playlists) // 2)  # Liked Songs, then the playlists two by two
+    assert {run.status for run in runs} == {dg.DagsterRunStatus.SUCCESS}
+    order = instance.get_dynamic_partitions("playlists")
+    covered = []
+    for run in reversed(runs[:-1]):  # runs come newest first; the oldest is Liked Songs
+        start = run.tags.get("dagster/asset_partition_range_start", run.tags.get("dagster/partition"))
+        end = run.tags.get("dagster/asset_partition_range_end", start)
+        covered += order[order.index(start) : order.index(end) + 1]
+    assert covered == order and sorted(order) == sorted(p.id for p in demo_playlists.values())
+    materialized = instance.get_materialized_partitions(clusters_page.key)
+    assert materialized == set(order)
+    assert len(list(Path(resources["output"].path).glob("playlists/*/clusters.md"))) == len(demo_playlists)
 
 
 def test_refresh_isolates_a_failing_playlist_by_running_its_run_again_one_playlist_at_a_time(instance, resources, capsys):

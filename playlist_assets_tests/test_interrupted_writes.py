@@ -7,6 +7,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import yaml
+
+from playlist_assets_tests.postgres import ON_BOTH_STORAGES, postgres_storage
+
 PROJECT = Path(__file__).resolve().parents[1]
 
 #: Materializes playlist argv[4] into argv[1] (output) with storage in argv[2]. With argv[3] == "hang",
@@ -52,8 +56,7 @@ RUN_PLAYLIST = textwrap.dedent(
         "output": OutputFolder(path=output),
         "io_manager": PartitionedPickleIOManager(base_dir=home + "/storage"),
     }
-    os.makedirs(home, exist_ok=True)
-    instance = dg.DagsterInstance.local_temp(tempdir=home)
+    instance = dg.DagsterInstance.from_config(home)  # SQLite in home, or the storage its dagster.yaml names
     instance.add_dynamic_partitions("playlists", [playlist_id])
     dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
     dg.materialize(ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=playlist_id, instance=instance, resources=resources)
@@ -71,9 +74,13 @@ def outputs(output: Path) -> dict[str, bytes]:
     return {str(path.relative_to(output)): path.read_bytes() for path in sorted(output.rglob("*")) if path.is_file()}
 
 
-def test_killed_while_writing_the_page_keeps_the_previous_outputs_and_the_next_run_completes(tmp_path, demo_playlists):
+@ON_BOTH_STORAGES
+def test_killed_while_writing_the_page_keeps_the_previous_outputs_and_the_next_run_completes(tmp_path, demo_playlists, storage):
     playlist_id = demo_playlists["International Pop"].id
     output, home = tmp_path / "output", tmp_path / "home"
+    home.mkdir()
+    if storage:  # the runs' processes read the DAGSTER_PG_* variables the fixture set
+        (home / "dagster.yaml").write_text(yaml.safe_dump(postgres_storage()))
     first = run_playlist(playlist_id, output, home)
     assert first.communicate(timeout=300)[0].endswith("done\n")
     before = outputs(output)

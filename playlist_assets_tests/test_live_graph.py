@@ -22,6 +22,7 @@ from playlist_assets.resources import OutputFolder
 from playlist_assets.sensors import playlist_discovery_sensor
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.postgres import ON_BOTH_STORAGES
 from playlist_assets_tests.reccobeats_stub import FakeReccoBeats
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, track
 
@@ -40,8 +41,8 @@ def account():
 
 
 @pytest.fixture
-def live(account, tmp_path):
-    """Definitions on the fake account (features from metadata only: no request) and an instance."""
+def live(account, tmp_path, instance):
+    """Definitions on the fake account (features from metadata only: no request) and the instance."""
     resources = {
         "source": account.source(tmp_path),
         "features": FeatureChain(),
@@ -49,8 +50,7 @@ def live(account, tmp_path):
         "io_manager": PartitionedPickleIOManager(base_dir=str(tmp_path / "storage")),
     }
     defs = dg.Definitions(assets=ALL_ASSETS, jobs=[refresh_job], sensors=[playlist_discovery_sensor], resources=resources)
-    with dg.instance_for_test() as instance:
-        yield defs, instance
+    return defs, instance
 
 
 def tick(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.SensorResult:
@@ -120,6 +120,7 @@ def test_a_library_of_100_playlists_costs_the_minimum_of_requests_and_an_unchang
     assert len(account.paths()) - first_run == 2 * listing
 
 
+@ON_BOTH_STORAGES
 def test_renamed_and_deleted_playlists_leave_no_stale_page(account, live, tmp_path):
     defs, instance = live
     output = tmp_path / "output"

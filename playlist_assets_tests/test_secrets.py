@@ -3,8 +3,9 @@
 The client secret, the access tokens (before and after a refresh), the refresh token and the HTTP Basic credentials
 (base64 of ``client_id:client_secret``) are searched for in every file under the test's folder (the Dagster
 instance's run and event storage, compute logs, pickles, pages, images, caches), SQLite cells and zlib-compressed
-blobs included, and in the captured log records and failed steps' errors. Only the token cache (and the user file
-beside it) may hold a token.
+blobs included, in every cell of the PostgreSQL tables when the instance is on PostgreSQL (where the database
+password is searched for too), and in the captured log records and failed steps' errors. Only the token cache (and
+the user file beside it) may hold a token.
 """
 
 import base64
@@ -22,6 +23,7 @@ from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS, PLAYLIST_ASSETS
 from playlist_assets.jobs import LIKED_KEYS
 from playlist_assets.resources import OutputFolder
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.postgres import ON_BOTH_STORAGES, postgres_storage, table_cells
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, track
 from playlist_assets_tests.stub_http import StubResponse
 from playlist_assets_tests.test_hostile_input import StaticFeatures, three_groups
@@ -40,15 +42,17 @@ def stored_bytes(path: Path) -> Iterator[bytes]:
         tables = [name for (name,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         for table in tables:
             for row in database.execute(f'SELECT * FROM "{table}"'):
-                for cell in row:
-                    if isinstance(cell, bytes):
-                        try:
-                            cell = zlib.decompress(cell)
-                        except zlib.error:
-                            pass
-                        yield cell
-                    elif isinstance(cell, str):
-                        yield cell.encode("utf-8")
+                yield from map(cell_bytes, row)
+
+
+def cell_bytes(cell: object) -> bytes:
+    """A database cell as bytes, zlib-decompressed when it is compressed."""
+    if isinstance(cell, (bytes, memoryview)):
+        try:
+            return zlib.decompress(cell)
+        except zlib.error:
+            return bytes(cell)
+    return str(cell).encode("utf-8")
 
 
 def add_playlist(account: FakeSpotifyAccount, name: str, features: dict) -> str:
@@ -57,11 +61,13 @@ def add_playlist(account: FakeSpotifyAccount, name: str, features: dict) -> str:
     return account.add_playlist(name, tracks)
 
 
-def test_no_secret_is_written_logged_or_raised_by_a_run(tmp_path, caplog, monkeypatch):
+@ON_BOTH_STORAGES
+def test_no_secret_is_written_logged_or_raised_by_a_run(tmp_path, caplog, monkeypatch, storage):
     (tmp_path / "dagster_home").mkdir()
+    settings = {**STORED_LOGGERS, **(postgres_storage() if storage else {})}
     with (
         FakeSpotifyAccount() as account,
-        dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home"), overrides=STORED_LOGGERS) as instance,
+        dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home"), overrides=settings) as instance,
     ):
         monkeypatch.setenv("SPOTIPY_CLIENT_SECRET", account.client_secret)
         source = account.source(tmp_path, client_secret=dg.EnvVar("SPOTIPY_CLIENT_SECRET"))  # as definitions.py does
@@ -106,6 +112,7 @@ def test_no_secret_is_written_logged_or_raised_by_a_run(tmp_path, caplog, monkey
 
     basic = base64.b64encode(f"{source.client_id}:{account.client_secret}".encode()).decode()
     secrets = [account.client_secret, first_access_token, account.access_token, account.refresh_token, basic]
+    secrets += [storage["DAGSTER_PG_PASSWORD"]] if storage else []
     errors = [failure.step_failure_data.error.to_string() for run in runs for failure in run.get_step_failure_events()]
     assert "try again after" in "\n".join(errors)
     assert not [secret for secret in secrets if secret in "\n".join(errors) + caplog.text]
@@ -116,7 +123,9 @@ def test_no_secret_is_written_logged_or_raised_by_a_run(tmp_path, caplog, monkey
         for path in tmp_path.rglob("*")
         if path.is_file() and path not in token_files
     }
-    event_logs = b"".join(data for name, data in written.items() if name.startswith("dagster_home/"))
+    if storage:
+        written["PostgreSQL tables"] = b"\n".join(map(cell_bytes, table_cells(storage)))
+    event_logs = b"".join(data for name, data in written.items() if name.startswith(("dagster_home/", "PostgreSQL")))
     assert b"no album labels" in event_logs and b"try again after" in event_logs and b"GET /v1/albums" in event_logs
     assert any(name.endswith(".pkl") for name in written) and any(name.endswith(".png") for name in written)
     assert [(name, secret) for name, data in written.items() for secret in secrets if secret.encode() in data] == []
