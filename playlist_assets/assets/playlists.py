@@ -253,6 +253,10 @@ def clusters_page(
             "coverage": f"{placed} of {len(raw_tracks.tracks)} tracks placed",
             "snapshot_id": raw_tracks.playlist.snapshot_id,
         }
+        if not track_clusters.clustered:
+            metadata["why not clustered"] = raw_tracks.unreadable or (
+                track_clusters.note if len(raw_tracks.tracks) else "no playable tracks"
+            )
         if preview:
             metadata["page"] = dg.MetadataValue.md(without_image(page))
         return str(path), metadata
