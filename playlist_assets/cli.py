@@ -101,13 +101,24 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
             print(f"  {playlist.name} ({playlist.id}): FAILED, run {failed[playlist.id]}", file=sys.stderr)
     if unchanged and not liked_changed:
         print(f"  {len(unchanged)} unchanged since their page was written (--all materializes them anyway)")
-    index = job.execute_in_process(
+    changed_anything = bool(pages or failed or to_add or to_delete)
+    indexed = _refresh_index(instance, job, defs, changed_anything)
+    print(f"{len(pages)} pages written in {time.perf_counter() - started:.1f} s")
+    return 1 if failed or not indexed else 0
+
+
+def _refresh_index(instance, job, defs: dg.Definitions, changed: bool) -> bool:
+    """Rebuild the library's index when a playlist was run, added or removed, or it was never built; False if it failed."""
+    if not changed and instance.get_latest_materialization_event(playlists_index.key) is not None:
+        return True
+    result = job.execute_in_process(
         instance=instance, asset_selection=[playlists_index.key], run_config=QUIET, raise_on_error=False
     )
-    if index.success:
+    if result.success:
         print(f"Index of the library: {index_path(defs.resources['output'].root)}")
-    print(f"{len(pages)} pages written in {time.perf_counter() - started:.1f} s")
-    return 1 if failed or not index.success else 0
+    else:
+        print(f"The index of the library could not be written; see run {result.run_id} in the Dagster UI", file=sys.stderr)
+    return result.success
 
 
 def _refresh_liked_songs(instance: dg.DagsterInstance, job, source, everything: bool) -> bool | None:
