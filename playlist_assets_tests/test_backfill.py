@@ -167,6 +167,7 @@ def test_assets_backfill_in_bounded_runs_and_calls_to_services_share_a_pool():
         "track_clusters": None,
         "clusters_scatter": None,
         "clusters_page": None,
+        "playlists_index": None,
     }
 
 
