@@ -37,7 +37,7 @@ def test_album_art_becomes_a_markdown_image_and_the_rest_of_a_cluster_is_titled(
     page, _ = page_of(demo_playlists["International Pop"])
     preview = ui_preview(page)
     art = [line for line in preview.splitlines() if line.startswith("| ![](https://i.scdn.co/image/")]
-    assert len(art) == page.count('<img src="https://i.scdn.co/image/')
+    assert len(art) == page.count('<img src="https://i.scdn.co/image/') and "ab67616d00004851" in art[0]
     summaries = re.findall(r"<details><summary>(\d+ more tracks?)</summary>", page)
     assert summaries and [f"| | **{summary}** | | | | | |" in preview for summary in summaries] == [True] * len(summaries)
 
