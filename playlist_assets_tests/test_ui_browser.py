@@ -1,0 +1,256 @@
+"""The Dagster UI as a user meets it: `./run.sh`, then `./run.sh ui`, driven in headless Chromium.
+
+Needs Debian's chromium (`apt-get install -y chromium fonts-noto-color-emoji fonts-noto-cjk`, done by .ci/run)
+and Playwright (the `dev` extra); no browser is downloaded. The webserver and the daemon run on a free port
+against a temporary DAGSTER_HOME and output folder; album art, which would come from Spotify's image CDN, is
+served by the test. Every step leaves a screenshot in the folder named by a failure.
+"""
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from PIL import Image
+
+from playlist_assets.sources import DemoSource
+
+pytestmark = pytest.mark.slow
+
+PROJECT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL = "apt-get install -y chromium fonts-noto-color-emoji fonts-noto-cjk"
+PLAYLIST_ASSETS = ["raw_tracks", "track_features", "track_clusters", "clusters_scatter", "clusters_page"]
+PAGE_CHECKS = ["page_links_resolve", "page_lists_every_track", "scatter_is_a_png"]
+ART_CDN = "https://i.scdn.co/**"
+#: Seconds to wait for the UI to start, and for a run or a backfill to finish, on a loaded 2-core machine.
+START_TIMEOUT, RUN_TIMEOUT = 180, 600
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def album_cover() -> bytes:
+    with io.BytesIO() as png:
+        Image.new("RGB", (64, 64), (30, 215, 96)).save(png, "PNG")
+        return png.getvalue()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ui_screenshots")
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory) -> dict[str, str]:
+    """The demo library written by `./run.sh` into a temporary instance and output folder (as a user starts)."""
+    root = tmp_path_factory.mktemp("ui_library")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "PLAYLIST_ASSETS_OUTPUT": str(root / "output"),
+        "PLAYLIST_ASSETS_SOURCE": "demo",
+        "PORT": str(free_port()),
+    }
+    done = subprocess.run([str(PROJECT / "run.sh")], env=env, cwd=PROJECT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return env
+
+
+@pytest.fixture(scope="module")
+def ui(environment, tmp_path_factory) -> Iterator[str]:
+    """`./run.sh ui` in a process group of its own; its address. The whole group is stopped afterwards."""
+    log_path = tmp_path_factory.mktemp("ui_log") / "ui.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(PROJECT / "run.sh"), "ui"], env=environment, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{environment['PORT']}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            assert server.poll() is None, f"./run.sh ui stopped: {log_path.read_text()}"
+            try:
+                urllib.request.urlopen(f"{url}/server_info", timeout=5)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"the UI did not answer in {START_TIMEOUT} s: {log_path.read_text()}"
+                time.sleep(1)
+        yield url
+    finally:
+        stop_group(server)
+    printed = log_path.read_text()
+    assert "dagster dev" not in printed and "will not be used" not in printed, printed
+
+
+def stop_group(server: subprocess.Popen) -> None:
+    """Stop every process of the server's group: politely, then for good after 30 s."""
+    os.killpg(server.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.5)
+    else:
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(ui):
+    """A Chromium page on the UI; album covers are served locally."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `{INSTALL}` (as .ci/run does)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is missing: install the project with its dev extra (./run.sh does)")
+    cover = album_cover()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000}, base_url=ui)
+        tab.set_default_timeout(60_000)
+        tab.route(ART_CDN, lambda route: route.fulfill(body=cover, content_type="image/png"))
+        yield tab
+        browser.close()
+
+
+@contextmanager
+def step(tab, shots: Path, name: str) -> Iterator[None]:
+    """Screenshot the page after the step, and name the screenshots' folder when it fails."""
+    try:
+        yield
+    except Exception as error:
+        tab.screenshot(path=shots / f"{name}-failed.png", full_page=True)
+        raise AssertionError(f"{name}: {error}\nScreenshots of every step: {shots}") from error
+    tab.screenshot(path=shots / f"{name}.png", full_page=True)
+
+
+def skip_welcome(tab) -> None:
+    """Close the first visit's "Join the Dagster community" dialog, if it shows."""
+    skip = tab.get_by_role("button", name="Skip")
+    if skip.count():
+        skip.click()
+
+
+def wait_for_runs(environment, kind: str, launched_after: float) -> list[dg.DagsterRun]:
+    """The runs launched after ``launched_after``, once none of them is queued or running (and there is one)."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+        while time.monotonic() < deadline:
+            records = instance.get_run_records(dg.RunsFilter(created_after=datetime.fromtimestamp(launched_after, UTC)))
+            runs = [record.dagster_run for record in records]
+            if runs and all(run.is_finished for run in runs) and not pending_backfills(instance):
+                return runs
+            time.sleep(2)
+    raise AssertionError(f"the {kind} did not finish in {RUN_TIMEOUT} s")
+
+
+def pending_backfills(instance) -> list:
+    return [backfill for backfill in instance.get_backfills() if backfill.status == dg.BulkActionStatus.REQUESTED]
+
+
+def demo_ids() -> dict[str, str]:
+    return {playlist.name: playlist.id for playlist in DemoSource().list_playlists()}
+
+
+def test_the_graph_of_the_playlists_group_renders(page, shots):
+    with step(page, shots, "1-graph"):
+        page.goto("/asset-groups/playlists")
+        skip_welcome(page)
+        for name in [*PLAYLIST_ASSETS, "liked_tracks", "playlists_index"]:
+            page.locator("[data-testid^='node-']", has_text=name).first.wait_for()
+
+
+def test_the_partitions_are_listed_and_a_playlist_is_found_by_name(page, shots):
+    pop = demo_ids()["International Pop"]
+    with step(page, shots, "2-index-names"):
+        page.goto("/assets/playlists_index")
+        skip_welcome(page)
+        page.get_by_text("International Pop").first.wait_for()
+        row = page.locator("tr", has_text="International Pop").first
+        assert pop in row.inner_text()
+    with step(page, shots, "3-partitions"):
+        page.goto("/assets/clusters_page?view=partitions")
+        page.get_by_text(f"Materialized ({len(demo_ids())})").wait_for()
+        page.get_by_placeholder("Filter by name…").fill(pop)
+        page.get_by_text(pop).first.click()
+        page.get_by_text("International Pop").first.wait_for()
+
+
+def test_one_playlist_is_materialized_from_the_ui_and_its_preview_shows_album_art(page, shots, environment):
+    pop = demo_ids()["International Pop"]
+    with step(page, shots, "4-launch-one"):
+        page.goto("/assets/clusters_page?view=partitions")
+        page.get_by_role("button", name="Materialize…").click()
+        page.get_by_text("Select a partition or create one").click()
+        page.keyboard.type(pop)
+        page.get_by_role("menuitem", name=pop).click()
+        page.keyboard.press("Escape")
+        launched = time.time()
+        page.get_by_role("button", name="Launch 1 run").click()
+        runs = wait_for_runs(environment, "run of International Pop", launched)
+        (run,) = [run for run in runs if run.tags.get("dagster/partition") == pop]
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+    with step(page, shots, "5-run"):
+        page.goto(f"/runs/{run.run_id}")
+        page.get_by_text("Success").first.wait_for()
+    with step(page, shots, "6-preview"):
+        page.goto(f"/assets/clusters_page?view=partitions&partition={pop}")
+        page.get_by_text("[Show Markdown]").click()
+        preview = page.get_by_role("dialog")
+        preview.get_by_text("Clusters in International Pop").wait_for()
+        covers = preview.locator("img[src^='https://i.scdn.co/']")
+        covers.first.wait_for()
+        assert covers.count() >= 10
+        width, shown = covers.first.evaluate("image => [image.naturalWidth, image.complete]")
+        assert shown and width == 64
+        assert preview.locator("table").count() == preview.get_by_text("Cluster #", exact=False).count()
+
+
+def test_a_backfill_of_every_playlist_is_launched_from_the_ui(page, shots, environment):
+    with step(page, shots, "7-launch-backfill"):
+        page.goto("/assets/clusters_page?view=partitions")
+        page.get_by_role("button", name="Materialize…").click()
+        page.get_by_role("button", name="All", exact=True).click()
+        launched = time.time()
+        page.get_by_role("button", name="Launch backfill").click()
+        runs = wait_for_runs(environment, "backfill", launched)
+        assert [run.status for run in runs] == [dg.DagsterRunStatus.SUCCESS] * len(runs)
+    with step(page, shots, "8-backfill"):
+        page.goto("/runs?tab=backfills")
+        page.get_by_text("Completed").first.wait_for()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a run over several playlists records one check result (Dagster shows the others 'Skipped') until the "
+    "failures branch records them per partition (issue 12 point 3); remove this mark once merged",
+)
+def test_the_page_checks_then_show_passed_for_every_playlist(page, shots):
+    playlists = len(demo_ids())
+    with step(page, shots, "9-checks"):
+        page.goto("/assets/clusters_page?view=checks")
+        for check in PAGE_CHECKS:
+            page.get_by_text(check).first.click()
+            page.get_by_text("Partitions", exact=True).last.click()
+            page.get_by_text("Passed").last.wait_for()
+            counts = " ".join(page.locator("body").inner_text().split())
+            assert f"Passed ({playlists})" in counts and "Skipped (0)" in counts, f"{check}: {counts[-600:]}"
