@@ -13,6 +13,7 @@ import os
 import dagster as dg
 
 from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS
+from playlist_assets.assets.index import index_automation_sensor
 from playlist_assets.features import (
     DemoFeatures,
     ExportFeatures,
@@ -64,7 +65,7 @@ defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
     jobs=[refresh_job],
-    sensors=[playlist_discovery_sensor],
+    sensors=[playlist_discovery_sensor, index_automation_sensor],
     schedules=[refresh_schedule],
     resources={
         **library_resources(

@@ -154,6 +154,16 @@ def playlists_index(context: dg.AssetExecutionContext, source: PlaylistSource, o
     )
 
 
+#: Evaluates the index's automation condition every 30 s while the daemon runs (Dagster's default automation sensor
+#: starts stopped).
+index_automation_sensor = dg.AutomationConditionSensorDefinition(
+    "playlists_index_automation",
+    target=[playlists_index],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+)
+
+
 @dg.asset_check(asset=playlists_index, blocking=True)
 def index_links_resolve(output: OutputFolder) -> dg.AssetCheckResult:
     """Every link of index.md names a page in the output folder."""
