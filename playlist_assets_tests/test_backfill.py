@@ -82,6 +82,7 @@ def test_one_run_over_several_playlists_writes_the_pages_a_run_per_playlist_writ
     assert metadata[small_playlists[0]]["k"] >= 2
     listed = {p.id: p.snapshot_id for p in SmallLibrary().list_playlists()}
     assert {key: m["snapshot_id"] for key, m in metadata.items()} == listed
+    assert all(m["page"].startswith("# Clusters in ") for m in metadata.values())  # the preview, in a backfill too
 
     single_resources = {**resources, "output": OutputFolder(path=str(tmp_path / "single"))}
     single = dg.materialize(

@@ -225,9 +225,8 @@ def clusters_page(
 ) -> dg.Output:
     """The page "Clusters in *playlist*": each cluster's size and most representative tracks (its path).
 
-    A run of one playlist also shows the page as a markdown preview; a backfill run records only its path.
+    Every materialization, in a backfill too, also shows the page as a markdown preview ("page").
     """
-    preview = len(context.partition_keys) == 1
 
     def write(
         _: str, raw_tracks: PlaylistTracks, track_features: pd.DataFrame, track_clusters: Clustering, clusters_scatter: str | None
@@ -241,13 +240,12 @@ def clusters_page(
             "silhouette": track_clusters.score,
             "coverage": f"{placed} of {len(raw_tracks.tracks)} tracks placed",
             "snapshot_id": raw_tracks.playlist.snapshot_id,
+            "page": dg.MetadataValue.md(ui_preview(page)),
         }
         if not track_clusters.clustered:
             metadata["why not clustered"] = raw_tracks.unreadable or (
                 track_clusters.note if len(raw_tracks.tracks) else "no playable tracks"
             )
-        if preview:
-            metadata["page"] = dg.MetadataValue.md(ui_preview(page))
         return str(path), metadata
 
     return for_each_playlist(
