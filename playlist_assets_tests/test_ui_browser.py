@@ -145,7 +145,8 @@ def step(tab, shots: Path, name: str) -> Iterator[None]:
         yield
     except Exception as error:
         tab.screenshot(path=shots / f"{name}-failed.png", full_page=True)
-        raise AssertionError(f"{name}: {error}\nScreenshots of every step: {shots}") from error
+        kind = type(error) if isinstance(error, AssertionError) else AssertionError
+        raise kind(f"{name}: {error}\nScreenshots of every step: {shots}") from error
     tab.screenshot(path=shots / f"{name}.png", full_page=True)
 
 
@@ -175,7 +176,7 @@ def wait_for_index(environment, after: float) -> None:
 
 
 def pending_backfills(instance) -> list:
-    return [backfill for backfill in instance.get_backfills() if backfill.status == dg.BulkActionStatus.REQUESTED]
+    return [backfill for backfill in instance.get_backfills() if backfill.status.name == "REQUESTED"]
 
 
 def demo_ids() -> dict[str, str]:
@@ -252,7 +253,12 @@ def test_a_backfill_of_every_playlist_is_launched_from_the_ui(page, shots, envir
         page.locator("tr", has_text="International Pop").first.wait_for()
 
 
+class ChecksNotPerPlaylist(AssertionError):
+    """The page checks do not show a result of their own for every playlist."""
+
+
 @pytest.mark.xfail(
+    raises=ChecksNotPerPlaylist,
     strict=True,
     reason="a run over several playlists records one check result (Dagster shows the others 'Skipped') until the "
     "failures branch records them per partition (issue 12 point 3); remove this mark once merged",
@@ -266,4 +272,5 @@ def test_the_page_checks_then_show_passed_for_every_playlist(page, shots):
             page.get_by_text("Partitions", exact=True).last.click()
             page.get_by_text("Passed").last.wait_for()
             counts = " ".join(page.locator("body").inner_text().split())
-            assert f"Passed ({playlists})" in counts and "Skipped (0)" in counts, f"{check}: {counts[-600:]}"
+            if not (f"Passed ({playlists})" in counts and "Skipped (0)" in counts):
+                raise ChecksNotPerPlaylist(f"{check}: {counts[-600:]}")
