@@ -21,7 +21,7 @@ import dagster as dg
 
 from playlist_assets.assets import clusters_page, playlists_index
 from playlist_assets.assets.library import liked_fingerprint, liked_tracks
-from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, name_tags, partition_ranges, range_tags, refresh_job
+from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, playlist_run_tags, refresh_job
 from playlist_assets.partitions import playlist_partitions
 from playlist_assets.render.index import index_path
 from playlist_assets.render.markdown import count
@@ -137,10 +137,14 @@ def _materialize(instance, job, keys: Sequence[str], selection, pages: dict, fai
     Adds ``key -> (k, page path)`` to ``pages`` and ``key -> run id`` to ``failed``; the run is tagged with the
     playlists' ``names`` (by key).
     """
-    tags = name_tags(keys, names)
-    one = {"partition_key": keys[0], "tags": tags} if len(keys) == 1 else {"tags": {**range_tags(keys), **tags}}
+    one = {"partition_key": keys[0]} if len(keys) == 1 else {}
     result = job.execute_in_process(
-        instance=instance, asset_selection=selection, run_config=QUIET, raise_on_error=False, **one
+        instance=instance,
+        asset_selection=selection,
+        run_config=QUIET,
+        raise_on_error=False,
+        tags=playlist_run_tags(keys, names),
+        **one,
     )
     if not result.success and len(keys) > 1:
         for key in keys:

@@ -51,7 +51,7 @@ NAMES_SHOWN = 200
 
 
 def name_tags(keys: Sequence[str], names: Mapping[str, str]) -> dict[str, str]:
-    """Tags that show in the runs list which playlists a run refreshes (``names`` by key; a key without one shows as itself)."""
+    """Tags that show in the runs list which playlists a run refreshes (``names`` by key; else the key itself)."""
     listed = [names.get(key) or key for key in keys]
     if len(listed) == 1:
         return {PLAYLIST_TAG: listed[0]}
@@ -63,6 +63,11 @@ def name_tags(keys: Sequence[str], names: Mapping[str, str]) -> dict[str, str]:
         kept.append(name)
     more = f" and {len(listed) - len(kept)} more" if len(kept) < len(listed) else ""
     return {PLAYLISTS_TAG: ", ".join(kept) + more}
+
+
+def playlist_run_tags(keys: Sequence[str], names: Mapping[str, str]) -> dict[str, str]:
+    """The tags of a run over the playlists ``keys``: their range when there are several, and their names."""
+    return {**(range_tags(keys) if len(keys) > 1 else {}), **name_tags(keys, names)}
 
 
 def liked_songs_request(run_key: str | None = None) -> dg.RunRequest:
@@ -83,5 +88,4 @@ def playlist_range_request(
     names = names or {}
     if len(keys) == 1:
         return playlist_request(keys[0], run_key, names.get(keys[0], ""))
-    tags = {**range_tags(keys), **name_tags(keys, names)}
-    return dg.RunRequest(run_key=run_key, tags=tags, asset_selection=PLAYLIST_KEYS)
+    return dg.RunRequest(run_key=run_key, tags=playlist_run_tags(keys, names), asset_selection=PLAYLIST_KEYS)
