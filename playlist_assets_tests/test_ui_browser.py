@@ -175,6 +175,12 @@ def wait_for_index(environment, after: float) -> None:
     raise AssertionError(f"the index was not rebuilt in {RUN_TIMEOUT} s after the backfill")
 
 
+def backfill_id(environment) -> str:
+    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+        (backfill,) = instance.get_backfills()
+        return backfill.backfill_id
+
+
 def pending_backfills(instance) -> list:
     return [backfill for backfill in instance.get_backfills() if backfill.status.name == "REQUESTED"]
 
@@ -245,8 +251,10 @@ def test_a_backfill_of_every_playlist_is_launched_from_the_ui(page, shots, envir
         runs = wait_for_runs(environment, "backfill", launched)
         assert [run.status for run in runs] == [dg.DagsterRunStatus.SUCCESS] * len(runs)
     with step(page, shots, "8-backfill"):
-        page.goto("/runs?tab=backfills")
-        page.get_by_text("Completed").first.wait_for()
+        page.goto(f"/runs/b/{backfill_id(environment)}")
+        page.get_by_text("Succeeded").first.wait_for()
+        summary = " ".join(page.locator("body").inner_text().split())
+        assert f"Partition selection {len(demo_ids())} partitions" in summary and "100% completed" in summary
     with step(page, shots, "9-index-rebuilt"):
         wait_for_index(environment, launched)
         page.goto("/assets/playlists_index")
