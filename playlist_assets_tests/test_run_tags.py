@@ -7,7 +7,9 @@ import dagster as dg
 from playlist_assets.assets import clusters_page, liked_tracks
 from playlist_assets.definitions import defs
 from playlist_assets.jobs import NAMES_SHOWN, PLAYLIST_TAG, PLAYLISTS_TAG, name_tags
+from playlist_assets.partitions import playlist_partitions
 from playlist_assets.resources import OutputFolder
+from playlist_assets.run_names import RANGE_END, RANGE_START, playlist_names_on_runs, run_playlists
 from playlist_assets.schedules import refresh_schedule
 from playlist_assets.sensors import playlist_discovery_sensor
 from playlist_assets.sources import DemoSource
@@ -45,3 +47,31 @@ def test_the_schedule_names_the_playlists_of_each_run_as_their_pages_recorded(in
     names = {playlist.id: playlist.name for playlist in playlists}
     first, second = instance.get_dynamic_partitions("playlists")[:2]
     assert listed.startswith(f"{names[first]}, {names[second]}, ")
+
+
+def test_a_run_covers_its_partition_or_its_range_of_partitions():
+    order = ["a", "b", "c", "d"]
+    assert run_playlists({"dagster/partition": "c"}, order) == ["c"]
+    assert run_playlists({RANGE_START: "b", RANGE_END: "d"}, order) == ["b", "c", "d"]
+    assert run_playlists({"dagster/partition": "gone"}, order) == [] == run_playlists({}, order)
+
+
+@dg.asset(partitions_def=playlist_partitions)
+def a_playlist_step() -> None:
+    """Stands for the playlist chain in a run launched from the UI (tagged with its partition only)."""
+
+
+def test_a_run_launched_without_names_is_tagged_with_them_when_it_starts(instance):
+    instance.add_dynamic_partitions("playlists", ["k1"])
+    page = dg.AssetMaterialization(clusters_page.key, partition="k1", metadata={"playlist": "Road Trip 🚗"})
+    instance.report_runless_asset_event(page)
+    result = dg.materialize([a_playlist_step], partition_key="k1", instance=instance)
+    started = next(event for event in result.all_events if event.event_type == dg.DagsterEventType.RUN_START)
+    context = dg.build_run_status_sensor_context(
+        sensor_name=playlist_names_on_runs.name,
+        dagster_event=started,
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    )
+    playlist_names_on_runs(context)
+    assert instance.get_run_by_id(result.run_id).tags[PLAYLIST_TAG] == "Road Trip 🚗"

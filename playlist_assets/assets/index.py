@@ -43,9 +43,12 @@ AFTER_PAGES_CHANGE = (
 ).with_label("after pages change")
 
 
-def latest_page_records(instance: dg.DagsterInstance, event_type: dg.DagsterEventType) -> dict[str, dg.EventLogRecord]:
-    """Playlist id -> the latest materialization (or observation) record of its page, in one query per kind."""
-    latest = instance.get_latest_storage_id_by_partition(clusters_page.key, event_type)
+def latest_page_records(
+    instance: dg.DagsterInstance, event_type: dg.DagsterEventType, partitions: set[str] | None = None
+) -> dict[str, dg.EventLogRecord]:
+    """Playlist id -> the latest materialization (or observation) record of its page (of every playlist, or those of
+    ``partitions``), in one query per kind."""
+    latest = instance.get_latest_storage_id_by_partition(clusters_page.key, event_type, partitions)
     if not latest:
         return {}
     records_filter = dg.AssetRecordsFilter(asset_key=clusters_page.key, storage_ids=list(latest.values()))
@@ -56,9 +59,9 @@ def latest_page_records(instance: dg.DagsterInstance, event_type: dg.DagsterEven
     return {record.partition_key: record for record in records}
 
 
-def page_names(instance: dg.DagsterInstance) -> dict[str, str]:
+def page_names(instance: dg.DagsterInstance, partitions: set[str] | None = None) -> dict[str, str]:
     """Playlist id -> its name, as its page was last written (for run tags, without asking the source)."""
-    records = latest_page_records(instance, dg.DagsterEventType.ASSET_MATERIALIZATION)
+    records = latest_page_records(instance, dg.DagsterEventType.ASSET_MATERIALIZATION, partitions)
     return {key: _values(record).get("playlist", "") for key, record in records.items()}
 
 
