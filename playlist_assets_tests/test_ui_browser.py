@@ -163,6 +163,15 @@ def wait_for_runs(environment, kind: str, launched_after: float) -> list[dg.Dags
     raise AssertionError(f"the {kind} did not finish in {RUN_TIMEOUT} s")
 
 
+def wait_for_tag(environment, run_id: str, tag: str) -> None:
+    """Wait until the run has the tag (added by a sensor once the run started)."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+        while tag not in instance.get_run_by_id(run_id).tags:
+            assert time.monotonic() < deadline, f"run {run_id} got no tag {tag!r} in {RUN_TIMEOUT} s"
+            time.sleep(2)
+
+
 def wait_for_index(environment, after: float) -> None:
     """Wait until the automation has rebuilt the index after ``after``."""
     deadline = time.monotonic() + RUN_TIMEOUT
@@ -226,8 +235,10 @@ def test_one_playlist_is_materialized_from_the_ui_and_its_preview_shows_album_ar
         (run,) = [run for run in runs if run.tags.get("dagster/partition") == pop]
         assert run.status == dg.DagsterRunStatus.SUCCESS
     with step(page, shots, "5-run"):
+        wait_for_tag(environment, run.run_id, "playlist")
         page.goto(f"/runs/{run.run_id}")
         page.get_by_text("Success").first.wait_for()
+        page.get_by_text("playlist: International Pop").first.wait_for()
     with step(page, shots, "6-preview"):
         page.goto(f"/assets/clusters_page?view=partitions&partition={pop}")
         page.get_by_text("[Show Markdown]").click()
