@@ -50,6 +50,16 @@ def album_cover() -> bytes:
         return png.getvalue()
 
 
+def require_browser() -> None:
+    """Fail, saying what to install, when Chromium or Playwright is missing (a missing browser is no reason to skip)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `{INSTALL}` (as .ci/run does)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail("Playwright is missing: install the project with its dev extra (./run.sh does)")
+
+
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("ui_screenshots")
@@ -58,6 +68,7 @@ def shots(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory) -> dict[str, str]:
     """The demo library written by `./run.sh` into a temporary instance and output folder (as a user starts)."""
+    require_browser()
     root = tmp_path_factory.mktemp("ui_library")
     env = {
         **os.environ,
@@ -116,12 +127,8 @@ def stop_group(server: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def page(ui):
     """A Chromium page on the UI; album covers are served locally."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `{INSTALL}` (as .ci/run does)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright is missing: install the project with its dev extra (./run.sh does)")
+    from playwright.sync_api import sync_playwright
+
     cover = album_cover()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -238,8 +245,10 @@ def test_one_playlist_is_materialized_from_the_ui_and_its_preview_shows_album_ar
         wait_for_tag(environment, run.run_id, "playlist")
         page.goto(f"/runs/{run.run_id}")
         page.get_by_text("Success").first.wait_for()
+    with step(page, shots, "6-runs-named"):
+        page.goto("/runs")
         page.get_by_text("playlist: International Pop").first.wait_for()
-    with step(page, shots, "6-preview"):
+    with step(page, shots, "7-preview"):
         page.goto(f"/assets/clusters_page?view=partitions&partition={pop}")
         page.get_by_text("[Show Markdown]").click()
         preview = page.get_by_role("dialog")
@@ -253,7 +262,7 @@ def test_one_playlist_is_materialized_from_the_ui_and_its_preview_shows_album_ar
 
 
 def test_a_backfill_of_every_playlist_is_launched_from_the_ui(page, shots, environment):
-    with step(page, shots, "7-launch-backfill"):
+    with step(page, shots, "8-launch-backfill"):
         page.goto("/assets/clusters_page?view=partitions")
         page.get_by_role("button", name="Materialize…").click()
         page.get_by_role("button", name="All", exact=True).click()
@@ -261,12 +270,12 @@ def test_a_backfill_of_every_playlist_is_launched_from_the_ui(page, shots, envir
         page.get_by_role("button", name="Launch backfill").click()
         runs = wait_for_runs(environment, "backfill", launched)
         assert [run.status for run in runs] == [dg.DagsterRunStatus.SUCCESS] * len(runs)
-    with step(page, shots, "8-backfill"):
+    with step(page, shots, "9-backfill"):
         page.goto(f"/runs/b/{backfill_id(environment)}")
         page.get_by_text("Succeeded").first.wait_for()
         summary = " ".join(page.locator("body").inner_text().split())
         assert f"Partition selection {len(demo_ids())} partitions" in summary and "100% completed" in summary
-    with step(page, shots, "9-index-rebuilt"):
+    with step(page, shots, "10-index-rebuilt"):
         wait_for_index(environment, launched)
         page.goto("/assets/playlists_index")
         page.locator("tr", has_text="International Pop").first.wait_for()
@@ -284,7 +293,7 @@ class ChecksNotPerPlaylist(AssertionError):
 )
 def test_the_page_checks_then_show_passed_for_every_playlist(page, shots):
     playlists = len(demo_ids())
-    with step(page, shots, "10-checks"):
+    with step(page, shots, "11-checks"):
         page.goto("/assets/clusters_page?view=checks")
         for check in PAGE_CHECKS:
             page.get_by_text(check).first.click()
