@@ -3,7 +3,7 @@
 # ./run.sh --all    the same, but refresh every playlist even when it did not change
 # ./run.sh login    authorize your Spotify app once (see README, "Use your Spotify account")
 # ./run.sh test     run the tests (the command CI runs)
-# ./run.sh ui       the Dagster UI and daemon on http://127.0.0.1:3000 (sensor, schedule, backfills)
+# ./run.sh ui       the Dagster UI and daemon on http://127.0.0.1:3000 (sensor, schedule, backfills); PORT=N moves it
 # ./run.sh lock     rewrite requirements.lock with the newest versions pyproject.toml allows (README, "Running it on a server")
 # ./run.sh <cmd>    any command inside the project's environment, e.g. ./run.sh dagster definitions validate
 set -euo pipefail
@@ -78,6 +78,14 @@ case "${1:-}" in
   "" | -*) exec playlist-assets "$@" ;;
   login) shift; exec playlist-assets login "$@" ;;
   test) shift; exec python -m pytest "$@" ;;
-  ui) shift; exec dagster dev --host 127.0.0.1 --port "${PORT:-3000}" "$@" ;;
+  ui)
+    # What `dagster dev` starts, without its warnings: it is superseded by `dg dev` (which needs the dg project
+    # layout) and it points at this folder's dagster.yaml, which setup() already copied into DAGSTER_HOME.
+    shift
+    dagster-daemon run -w workspace.yaml &
+    daemon=$!
+    trap 'kill "$daemon" 2>/dev/null; wait "$daemon"' EXIT
+    dagster-webserver --host 127.0.0.1 --port "${PORT:-3000}" -w workspace.yaml "$@"
+    ;;
   *) exec "$@" ;;
 esac

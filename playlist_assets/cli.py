@@ -19,10 +19,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from playlist_assets.assets import clusters_page
+from playlist_assets.assets import clusters_page, playlists_index
 from playlist_assets.assets.library import liked_fingerprint, liked_tracks
-from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, range_tags, refresh_job
+from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, playlist_run_tags, refresh_job
 from playlist_assets.partitions import playlist_partitions
+from playlist_assets.render.index import index_path
 from playlist_assets.render.markdown import count
 from playlist_assets.sensors import page_snapshots, partition_changes, playlists_to_refresh, remove_deleted_pages
 
@@ -90,11 +91,12 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     unchanged = {p.id for p in playlists} - changed
     order = instance.get_dynamic_partitions(playlist_partitions.name)
     pages, failed = {}, {}
+    names = {playlist.id: playlist.name for playlist in playlists}
     for keys in partition_ranges(order, changed):
-        _materialize(instance, job, keys, PLAYLIST_KEYS, pages, failed)
+        _materialize(instance, job, keys, PLAYLIST_KEYS, pages, failed, names)
     if liked_changed:
         for keys in partition_ranges(order, unchanged):
-            _materialize(instance, job, keys, [clusters_page.key], pages, failed)
+            _materialize(instance, job, keys, [clusters_page.key], pages, failed, names)
     for playlist in playlists:
         if playlist.id in pages:
             k, path = pages[playlist.id]
@@ -103,8 +105,24 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
             print(f"  {playlist.display_name} ({playlist.id}): FAILED, run {failed[playlist.id]}", file=sys.stderr)
     if unchanged and not liked_changed:
         print(f"  {len(unchanged)} unchanged since their page was written (--all materializes them anyway)")
+    changed_anything = bool(pages or failed or to_add or to_delete)
+    indexed = _refresh_index(instance, job, defs, changed_anything)
     print(f"{len(pages)} pages written in {time.perf_counter() - started:.1f} s")
-    return 1 if failed else 0
+    return 1 if failed or not indexed else 0
+
+
+def _refresh_index(instance, job, defs: dg.Definitions, changed: bool) -> bool:
+    """Rebuild the library's index when a playlist was run, added or removed, or it was never built; False if it failed."""
+    if not changed and instance.get_latest_materialization_event(playlists_index.key) is not None:
+        return True
+    result = job.execute_in_process(
+        instance=instance, asset_selection=[playlists_index.key], run_config=QUIET, raise_on_error=False
+    )
+    if result.success:
+        print(f"Index of the library: {index_path(defs.resources['output'].root)}")
+    else:
+        print(f"The index of the library could not be written; see run {result.run_id} in the Dagster UI", file=sys.stderr)
+    return result.success
 
 
 def _refresh_liked_songs(instance: dg.DagsterInstance, job, source, everything: bool) -> bool | None:
@@ -117,18 +135,24 @@ def _refresh_liked_songs(instance: dg.DagsterInstance, job, source, everything: 
     return True if result.success else None
 
 
-def _materialize(instance, job, keys: Sequence[str], selection, pages: dict, failed: dict) -> None:
+def _materialize(instance, job, keys: Sequence[str], selection, pages: dict, failed: dict, names: dict) -> None:
     """One run over the partitions ``keys`` (consecutive); if it fails, one run per playlist, so only failing ones fail.
 
-    Adds ``key -> (k, page path)`` to ``pages`` and ``key -> run id`` to ``failed``.
+    Adds ``key -> (k, page path)`` to ``pages`` and ``key -> run id`` to ``failed``; the run is tagged with the
+    playlists' ``names`` (by key).
     """
-    one = {"partition_key": keys[0]} if len(keys) == 1 else {"tags": range_tags(keys)}
+    one = {"partition_key": keys[0]} if len(keys) == 1 else {}
     result = job.execute_in_process(
-        instance=instance, asset_selection=selection, run_config=QUIET, raise_on_error=False, **one
+        instance=instance,
+        asset_selection=selection,
+        run_config=QUIET,
+        raise_on_error=False,
+        tags=playlist_run_tags(keys, names),
+        **one,
     )
     if not result.success and len(keys) > 1:
         for key in keys:
-            _materialize(instance, job, [key], selection, pages, failed)
+            _materialize(instance, job, [key], selection, pages, failed, names)
         return
     for event in result.get_asset_materialization_events():
         if event.asset_key == clusters_page.key:

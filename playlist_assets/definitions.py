@@ -14,6 +14,7 @@ import os
 import dagster as dg
 
 from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS
+from playlist_assets.assets.index import index_automation_sensor
 from playlist_assets.features import (
     DemoFeatures,
     ExportFeatures,
@@ -23,6 +24,7 @@ from playlist_assets.features import (
 )
 from playlist_assets.jobs import refresh_job
 from playlist_assets.resources import OutputFolder
+from playlist_assets.run_names import playlist_names_on_runs
 from playlist_assets.schedules import refresh_schedule
 from playlist_assets.sensors import playlist_discovery_sensor
 from playlist_assets.sources import AccountExportSource, DemoSource, ExportifySource
@@ -73,7 +75,7 @@ defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
     jobs=[refresh_job],
-    sensors=[playlist_discovery_sensor],
+    sensors=[playlist_discovery_sensor, index_automation_sensor, playlist_names_on_runs],
     schedules=[refresh_schedule],
     resources={
         **library_resources(

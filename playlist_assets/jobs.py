@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
@@ -43,18 +43,49 @@ def range_tags(keys: Sequence[str]) -> dict[str, str]:
     return {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
 
 
+#: The tag naming the playlist of a run of one playlist, and the one naming those of a run over several.
+PLAYLIST_TAG = "playlist"
+PLAYLISTS_TAG = "playlists"
+#: Names shown in a run's "playlists" tag before "and N more".
+NAMES_SHOWN = 200
+
+
+def name_tags(keys: Sequence[str], names: Mapping[str, str]) -> dict[str, str]:
+    """Tags that show in the runs list which playlists a run refreshes (``names`` by key; else the key itself)."""
+    listed = [names.get(key) or key for key in keys]
+    if len(listed) == 1:
+        return {PLAYLIST_TAG: listed[0]}
+    kept, length = [], 0
+    for name in listed:
+        length += len(name) + 2
+        if length > NAMES_SHOWN and kept:
+            break
+        kept.append(name)
+    more = f" and {len(listed) - len(kept)} more" if len(kept) < len(listed) else ""
+    return {PLAYLISTS_TAG: ", ".join(kept) + more}
+
+
+def playlist_run_tags(keys: Sequence[str], names: Mapping[str, str]) -> dict[str, str]:
+    """The tags of a run over the playlists ``keys``: their range when there are several, and their names."""
+    return {**(range_tags(keys) if len(keys) > 1 else {}), **name_tags(keys, names)}
+
+
 def liked_songs_request(run_key: str | None = None) -> dg.RunRequest:
     """A run that refreshes Liked Songs once for the whole library."""
     return dg.RunRequest(run_key=run_key, asset_selection=LIKED_KEYS)
 
 
-def playlist_request(playlist_id: str, run_key: str | None = None) -> dg.RunRequest:
-    """A run that refreshes one playlist's partition of the chain."""
-    return dg.RunRequest(run_key=run_key, partition_key=playlist_id, asset_selection=PLAYLIST_KEYS)
+def playlist_request(playlist_id: str, run_key: str | None = None, name: str = "") -> dg.RunRequest:
+    """A run that refreshes one playlist's partition of the chain, tagged with its name."""
+    tags = name_tags([playlist_id], {playlist_id: name})
+    return dg.RunRequest(run_key=run_key, partition_key=playlist_id, asset_selection=PLAYLIST_KEYS, tags=tags)
 
 
-def playlist_range_request(keys: Sequence[str], run_key: str | None = None) -> dg.RunRequest:
+def playlist_range_request(
+    keys: Sequence[str], run_key: str | None = None, names: Mapping[str, str] | None = None
+) -> dg.RunRequest:
     """A run that refreshes the chain for a range of consecutive playlist partitions, in one step per asset."""
+    names = names or {}
     if len(keys) == 1:
-        return playlist_request(keys[0], run_key)
-    return dg.RunRequest(run_key=run_key, tags=range_tags(keys), asset_selection=PLAYLIST_KEYS)
+        return playlist_request(keys[0], run_key, names.get(keys[0], ""))
+    return dg.RunRequest(run_key=run_key, tags=playlist_run_tags(keys, names), asset_selection=PLAYLIST_KEYS)

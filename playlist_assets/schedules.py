@@ -4,6 +4,7 @@ import os
 
 import dagster as dg
 
+from playlist_assets.assets.index import page_names
 from playlist_assets.jobs import liked_songs_request, partition_ranges, playlist_range_request, refresh_job
 from playlist_assets.partitions import playlist_partitions
 
@@ -17,5 +18,6 @@ def refresh_schedule(context: dg.ScheduleEvaluationContext):
     scheduled = context.scheduled_execution_time.isoformat()
     yield liked_songs_request(run_key=f"liked_tracks:{scheduled}")
     keys = context.instance.get_dynamic_partitions(playlist_partitions.name)
+    names = page_names(context.instance)
     for chunk in partition_ranges(keys, set(keys)):
-        yield playlist_range_request(chunk, run_key=f"{chunk[0]}..{chunk[-1]}:{scheduled}")
+        yield playlist_range_request(chunk, run_key=f"{chunk[0]}..{chunk[-1]}:{scheduled}", names=names)

@@ -7,7 +7,8 @@ playlists get a run, so an unchanged library costs the listing and nothing else.
 
 import dagster as dg
 
-from playlist_assets.assets import clusters_page, liked_tracks
+from playlist_assets.assets import liked_tracks
+from playlist_assets.assets.index import latest_page_records
 from playlist_assets.jobs import liked_songs_request, playlist_request, refresh_job
 from playlist_assets.model import PlaylistInfo
 from playlist_assets.partitions import playlist_partitions
@@ -27,17 +28,12 @@ def partition_changes(known: set[str], playlists: list[PlaylistInfo]) -> tuple[l
 
 def page_snapshots(instance: dg.DagsterInstance) -> dict[str, str]:
     """Playlist id -> the snapshot id its page's latest materialization was written for."""
-    latest = instance.get_latest_storage_id_by_partition(clusters_page.key, dg.DagsterEventType.ASSET_MATERIALIZATION)
-    if not latest:
-        return {}
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=clusters_page.key, storage_ids=list(latest.values())), limit=len(latest)
-    ).records
+    records = latest_page_records(instance, dg.DagsterEventType.ASSET_MATERIALIZATION)
     snapshots = {}
-    for record in records:
+    for key, record in records.items():
         snapshot = record.asset_materialization.metadata.get("snapshot_id")
         if snapshot is not None:
-            snapshots[record.partition_key] = snapshot.value
+            snapshots[key] = snapshot.value
     return snapshots
 
 
@@ -79,6 +75,6 @@ def playlist_discovery_sensor(context: dg.SensorEvaluationContext, source: Playl
     if to_delete:
         requests.append(playlist_partitions.build_delete_request(to_delete))
     return dg.SensorResult(
-        run_requests=[playlist_request(p.id, run_key=f"{p.id}:{p.snapshot_id}") for p in changed],
+        run_requests=[playlist_request(p.id, run_key=f"{p.id}:{p.snapshot_id}", name=p.name) for p in changed],
         dynamic_partitions_requests=requests,
     )

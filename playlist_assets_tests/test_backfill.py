@@ -11,11 +11,9 @@ import pytest
 import yaml
 
 from playlist_assets import cli
-from playlist_assets.analysis import cluster_features
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, clusters_page
-from playlist_assets.assets.playlists import PARTITIONS_PER_RUN, render_page, without_image
+from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
 from playlist_assets.definitions import defs as project_defs
-from playlist_assets.features import DemoFeatures
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, range_tags, refresh_job
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
@@ -87,6 +85,7 @@ def test_one_run_over_several_playlists_writes_the_pages_a_run_per_playlist_writ
     assert metadata[small_playlists[0]]["k"] >= 2
     listed = {p.id: p.snapshot_id for p in SmallLibrary().list_playlists()}
     assert {key: m["snapshot_id"] for key, m in metadata.items()} == listed
+    assert all(m["page"].startswith("# Clusters in ") for m in metadata.values())  # the preview, in a backfill too
 
     single_resources = {**resources, "output": OutputFolder(path=str(tmp_path / "single"))}
     single = dg.materialize(
@@ -125,29 +124,29 @@ def test_refresh_materializes_only_new_and_changed_playlists(instance, resources
         return len(instance.get_runs()) - runs, printed.getvalue()
 
     runs, printed = refresh(SmallLibrary())
-    assert runs == 2  # Liked Songs, then one run over the five playlists
+    assert runs == 3  # Liked Songs, then one run over the five playlists, then the index
     assert f"  {FOUR_GENRES} (4 clusters): " in printed and printed.endswith(" s\n") and "\n5 pages written in " in printed
 
     runs, printed = refresh(SmallLibrary())
     assert runs == 0 and "\n0 pages written in " in printed and "5 unchanged" in printed
 
     runs, printed = refresh(SmallLibrary(changed=ALL_ALIKE))
-    assert runs == 1 and f"  {ALL_ALIKE} (1 cluster): " in printed and "\n1 pages written in " in printed
+    assert runs == 2 and f"  {ALL_ALIKE} (1 cluster): " in printed and "\n1 pages written in " in printed
 
     four_genres = demo_playlists[FOUR_GENRES].id
     page = Path(resources["output"].path).glob("playlists/*/clusters.md")
     hearts = {path.parent.name: path.read_text(encoding="utf-8").count("💚") for path in page}
     liked = DemoSource().liked_track_ids() & set(DemoSource().fetch_playlist(four_genres).tracks.index)
     runs, printed = refresh(SmallLibrary(changed=ALL_ALIKE, unliked=min(liked)))
-    assert runs == 2  # Liked Songs, then the pages (only) of every playlist
-    assert instance.get_runs(limit=1)[0].asset_selection == {clusters_page.key}
+    assert runs == 3  # Liked Songs, then the pages (only) of every playlist, then the index
+    assert instance.get_runs(limit=2)[1].asset_selection == {clusters_page.key}
     assert "\n5 pages written in " in printed
     [four_genres_page] = [name for name in hearts if name.startswith("four_corners")]
     after = (Path(resources["output"].path) / "playlists" / four_genres_page / "clusters.md").read_text(encoding="utf-8")
     assert after.count("💚") == hearts[four_genres_page] - 1
 
     runs, printed = refresh(SmallLibrary(changed=ALL_ALIKE, unliked=min(liked)), everything=True)
-    assert runs == 2 and "\n5 pages written in " in printed
+    assert runs == 3 and "\n5 pages written in " in printed
 
 
 @ON_BOTH_STORAGES
@@ -176,7 +175,7 @@ def test_refresh_isolates_a_failing_playlist_by_running_its_run_again_one_playli
     assert "\n4 pages written in " in printed.out and f"  {FOUR_GENRES} (4 clusters): " in printed.out
     assert f"  {ALL_ALIKE} (" in printed.err and "FAILED, run " in printed.err
     runs = instance.get_runs()
-    assert len(runs) == 1 + 1 + 5  # Liked Songs, the failed run over the five, then one run per playlist
+    assert len(runs) == 1 + 1 + 5 + 1  # Liked Songs, the failed run over the five, one run per playlist, the index
     assert [run.status for run in runs].count(dg.DagsterRunStatus.FAILURE) == 2
 
 
@@ -193,6 +192,7 @@ def test_assets_backfill_in_bounded_runs_and_calls_to_services_share_a_pool():
         "track_clusters": None,
         "clusters_scatter": None,
         "clusters_page": None,
+        "playlists_index": None,
     }
 
 
@@ -210,14 +210,3 @@ def test_shipped_instance_settings_limit_the_run_queue_and_the_pool(tmp_path):
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 2
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
-
-
-@pytest.mark.parametrize("name", [FOUR_GENRES, TWO_TRACKS, EMPTY])
-def test_the_page_preview_is_the_page_rendered_without_its_scatter(demo_playlists, name):
-    tracks = DemoSource().fetch_playlist(demo_playlists[name].id)
-    features = DemoFeatures().features(tracks.tracks)
-    clustering = cluster_features(features)
-    liked = DemoSource().liked_track_ids()
-    page = render_page(tracks, features, clustering, liked, image_link="../../images/clusters_scatter.png")
-    assert ("clusters_scatter.png" in page) == clustering.clustered
-    assert without_image(page) == render_page(tracks, features, clustering, liked, image_link=None)

@@ -32,7 +32,7 @@ from playlist_assets.render import (
     scatter_path,
     write_atomically,
 )
-from playlist_assets.render.markdown import SCATTER_ALT
+from playlist_assets.render.preview import ui_preview
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
 
@@ -120,17 +120,6 @@ def write_page(
     write_atomically(path, page.encode("utf-8"))
     remove_playlist_outputs(root, tracks.playlist.id, keep_slug=slug)
     return path, page
-
-
-def without_image(page: str) -> str:
-    """The page as rendered without its scatter (the UI's preview, where a relative link cannot resolve).
-
-    The same text as ``render_page(..., image_link=None)``, without rendering the tables again.
-    """
-    title, _, rest = page.partition("\n\n")
-    if rest.startswith(f"![{SCATTER_ALT}]("):
-        rest = rest.partition("\n\n")[2]
-    return f"{title}\n\n{rest}"
 
 
 def reccobeats_share(features: pd.DataFrame) -> dict:
@@ -241,11 +230,10 @@ def clusters_page(
     liked_tracks: frozenset,
     output: OutputFolder,
 ) -> dg.Output:
-    """The page "Clusters in <playlist>": each cluster's size and most representative tracks (its path).
+    """The page "Clusters in *playlist*": each cluster's size and most representative tracks (its path).
 
-    A run of one playlist also shows the page as a markdown preview; a backfill run records only its path.
+    Every materialization, in a backfill too, also shows the page as a markdown preview ("page").
     """
-    preview = len(context.partition_keys) == 1
 
     def write(
         _: str, raw_tracks: PlaylistTracks, track_features: pd.DataFrame, track_clusters: Clustering, clusters_scatter: str | None
@@ -261,9 +249,12 @@ def clusters_page(
             "snapshot_id": raw_tracks.playlist.snapshot_id,
             "feature sources": dg.MetadataValue.json(track_features["source"].value_counts().to_dict()),
             **reccobeats_share(track_features),
+            "page": dg.MetadataValue.md(ui_preview(page)),
         }
-        if preview:
-            metadata["page"] = dg.MetadataValue.md(without_image(page))
+        if not track_clusters.clustered:
+            metadata["why not clustered"] = raw_tracks.unreadable or (
+                track_clusters.note if len(raw_tracks.tracks) else "no playable tracks"
+            )
         return str(path), metadata
 
     return for_each_playlist(

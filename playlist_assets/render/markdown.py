@@ -54,6 +54,11 @@ def _art_cell(url: str) -> str:
     return f'<img src="{html.escape(_url(url), quote=True)}" alt="" width="50" />'
 
 
+def markdown_link(text: str, target: str) -> str:
+    """A markdown link showing ``text`` literally, to ``target`` (a relative path or a URL), %-encoded."""
+    return f"[{escape_cell(text)}]({_url(target)})"
+
+
 def _link_cell(url: str) -> str:
     return f"[🔗]({_url(url)})" if url.startswith(SPOTIFY_LINK_PREFIX) else ""
 
