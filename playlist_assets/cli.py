@@ -91,7 +91,7 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     unchanged = {p.id for p in playlists} - changed
     order = instance.get_dynamic_partitions(playlist_partitions.name)
     pages, failed = {}, {}
-    names = {playlist.id: playlist.name for playlist in playlists}
+    names = {playlist.id: playlist.display_name for playlist in playlists}
     for keys in partition_ranges(order, changed):
         _materialize(instance, job, keys, PLAYLIST_KEYS, pages, failed, names)
     if liked_changed:

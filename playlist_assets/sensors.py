@@ -75,6 +75,6 @@ def playlist_discovery_sensor(context: dg.SensorEvaluationContext, source: Playl
     if to_delete:
         requests.append(playlist_partitions.build_delete_request(to_delete))
     return dg.SensorResult(
-        run_requests=[playlist_request(p.id, run_key=f"{p.id}:{p.snapshot_id}", name=p.name) for p in changed],
+        run_requests=[playlist_request(p.id, run_key=f"{p.id}:{p.snapshot_id}", name=p.display_name) for p in changed],
         dynamic_partitions_requests=requests,
     )
