@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
 
     from bench.synthetic import SyntheticFeatures, SyntheticSource, playlist_id
     from playlist_assets import cli
-    from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS
+    from playlist_assets.assets import ALL_ASSETS
     from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
     from playlist_assets.jobs import PLAYLIST_KEYS, refresh_job
     from playlist_assets.resources import OutputFolder
@@ -68,7 +68,6 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     source, features = SyntheticSource(**size), SyntheticFeatures(**size)
     defs = dg.Definitions(
         assets=ALL_ASSETS,
-        asset_checks=ALL_CHECKS,  # the page checks run in every backfill run, as in the project's definitions
         jobs=[refresh_job],
         resources={
             "source": source,

@@ -12,7 +12,7 @@ import os
 
 import dagster as dg
 
-from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS
+from playlist_assets.assets import ALL_ASSETS
 from playlist_assets.features import (
     DemoFeatures,
     ExportFeatures,
@@ -62,7 +62,6 @@ def library_resources(kind: str, path: str, reccobeats: bool = True) -> dict[str
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
-    asset_checks=ALL_CHECKS,
     jobs=[refresh_job],
     sensors=[playlist_discovery_sensor],
     schedules=[refresh_schedule],

@@ -1,6 +1,5 @@
-"""The asset graph: raw_tracks -> track_features -> track_clusters -> clusters_scatter -> clusters_page; page checks."""
+"""The asset graph: raw_tracks -> track_features -> track_clusters -> clusters_scatter -> clusters_page (with its page checks)."""
 
-from playlist_assets.assets.checks import ALL_CHECKS
 from playlist_assets.assets.library import liked_tracks
 from playlist_assets.assets.playlists import (
     clusters_page,
@@ -15,7 +14,6 @@ ALL_ASSETS = [liked_tracks, *PLAYLIST_ASSETS]
 
 __all__ = [
     "ALL_ASSETS",
-    "ALL_CHECKS",
     "PLAYLIST_ASSETS",
     "clusters_page",
     "clusters_scatter",

@@ -4,21 +4,28 @@ Each asset reads its inputs, calls the pure core (sources, analysis, render) for
 and records metadata per playlist. A step covers one playlist (a run from the UI, the sensor or a test) or
 several (a backfill, which ``BACKFILL_POLICY`` splits into runs of up to ``PARTITIONS_PER_RUN`` playlists);
 a step over several playlists passes and receives dicts keyed by playlist id (see ``storage.py``).
+
+A playlist that fails is that playlist's alone (see ``for_each_playlist`` and ``clusters_page``): the others
+of its run get their pages in that same run, and it keeps its previous page, is not recorded as materialized
+(its clusters_page partition shows as failed), and its reason is logged and recorded on clusters_page.
 """
 
 import base64
 import os
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
+from playlist_assets import rate_limit
 from playlist_assets.analysis import cluster_features
-from playlist_assets.assets.library import CALLS_SERVICES, GROUP, retried_only_when_transient
+from playlist_assets.assets.checks import PAGE_CHECK_SPECS, check_results, page_problems
+from playlist_assets.assets.library import CALLS_SERVICES, GROUP, LikedSongsUnreadable, retried_only_when_transient
 from playlist_assets.features import FeatureProvider
 from playlist_assets.model import Clustering, PlaylistTracks
 from playlist_assets.partitions import check_playlist_id, playlist_partitions
@@ -35,6 +42,7 @@ from playlist_assets.render import (
 from playlist_assets.render.markdown import SCATTER_ALT
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
+from playlist_assets.sources.spotify_client import SpotifyRateLimited
 
 #: Most playlists in one run of a backfill; set PLAYLIST_ASSETS_PARTITIONS_PER_RUN to change it.
 PARTITIONS_PER_RUN = int(os.environ.get("PLAYLIST_ASSETS_PARTITIONS_PER_RUN", "100"))
@@ -49,34 +57,104 @@ PER_PLAYLIST = {"partitions_def": playlist_partitions, "backfill_policy": BACKFI
 #: of values by playlist id when it covers several (Dagster cannot type-check "one or the other").
 ByPlaylist = Any
 
+CLUSTERS_PAGE = dg.AssetKey("clusters_page")
+
+
+@dataclass(frozen=True)
+class PlaylistFailed:
+    """A playlist's value in a step over several playlists when it failed in this step or an earlier one."""
+
+    reason: str
+    playlist: str = ""  # its name, "" when not known (it failed before its tracks were read)
+    snapshot_id: str = ""
+
+
+def failure_event(key: str, failed: PlaylistFailed) -> dg.AssetObservation:
+    """What records a playlist's failure for the index and the command line (an observation on clusters_page)."""
+    metadata = {"playlist": failed.playlist, "failed": failed.reason, "snapshot_id": failed.snapshot_id}
+    return dg.AssetObservation(asset_key=CLUSTERS_PAGE, partition=key, metadata=metadata)
+
+
+def _failure(error: Exception, inputs: dict[str, Any]) -> PlaylistFailed:
+    """``error`` as the failure of the playlist whose ``inputs`` (when they include its tracks) name it."""
+    tracks = next((value for value in inputs.values() if isinstance(value, PlaylistTracks)), None)
+    reason = error.description if isinstance(error, dg.Failure) and error.description else str(error)
+    if tracks is None:
+        return PlaylistFailed(reason or type(error).__name__)
+    return PlaylistFailed(reason or type(error).__name__, tracks.playlist.name, tracks.playlist.snapshot_id)
+
+
+def each_playlist(
+    context: dg.AssetExecutionContext, build: Callable[..., Any], calls_spotify: bool, inputs: dict[str, ByPlaylist]
+) -> Iterator[tuple[str, Any] | dg.AssetObservation]:
+    """``(playlist id, build(playlist id, **its inputs))`` for each playlist of the step, or its ``PlaylistFailed``.
+
+    A playlist that failed in an earlier step is passed on without calling ``build``. In a step over one
+    playlist, a failure yields its observation and raises (the step fails; its RetryPolicy may try again).
+    A rate limit beyond the cap, here or kept from an earlier refresh, stops the calls to Spotify
+    (``calls_spotify``): every playlist not done yet fails with it, and it is kept in the instance.
+    """
+    keys = context.partition_keys
+    single = len(keys) == 1
+    limited = None
+    if calls_spotify and (until := rate_limit.waiting_until(context.instance)):
+        limited = PlaylistFailed(rate_limit.waiting_message(until))
+    for key in keys:
+        own = {name: value if single else value[key] for name, value in inputs.items()}
+        failed = next((value for value in own.values() if isinstance(value, PlaylistFailed)), limited)
+        if failed is None:
+            try:
+                yield key, build(key, **own)
+                continue
+            except Exception as error:
+                if isinstance(error, SpotifyRateLimited):
+                    rate_limit.remember(context.instance, error.until)
+                    limited = PlaylistFailed(str(error))
+                if single:
+                    yield failure_event(key, _failure(error, own))
+                    raise
+                failed = _failure(error, own)
+        if single:
+            yield failure_event(key, failed)
+            raise dg.Failure(failed.reason, allow_retries=False)
+        asset = context.asset_key.to_user_string()
+        context.log.error(f"Playlist {failed.playlist or key} ({key}) failed in {asset}: {failed.reason}")
+        yield key, failed
+
 
 def for_each_playlist(
     context: dg.AssetExecutionContext,
     build: Callable[..., tuple[Any, dict]],
     summary: Callable[[dict[str, Any]], dict] | None = None,
+    calls_spotify: bool = False,
     **inputs: ByPlaylist,
-) -> dg.Output:
+) -> Iterator[dg.Output | dg.AssetObservation]:
     """Call ``build(playlist_id, **that playlist's inputs) -> (value, metadata)`` for each playlist of the step.
 
     One playlist: its value and metadata. Several: a dict of values by playlist id, with each playlist's
-    metadata on its own partition; or, when ``summary`` is given, ``summary(values)`` on all of them, as
-    figures over the run (recording per partition costs three instance queries per playlist and asset).
-    In a step over several playlists, the first one that fails fails the step, and so its run, with an
-    error naming it: no playlist of the run is recorded as materialized, and a backfill marks them failed.
+    metadata on its own partition; or, when ``summary`` is given, ``summary(values)`` on the playlists that
+    did not fail, as figures over the run (recording per partition costs three instance queries per playlist
+    and asset). A playlist that fails is passed on as a ``PlaylistFailed`` with "failed" metadata (see
+    ``each_playlist``): Dagster records a step's output for every playlist of the step, so intermediate assets
+    are recorded with the failure, and clusters_page, recorded per playlist, is where it counts.
     """
-    keys = context.partition_keys
-    if len(keys) == 1:
-        value, metadata = build(keys[0], **inputs)
-        return dg.Output(value, metadata=metadata)
-    values = {}
-    for key in keys:
-        try:
-            values[key], metadata = build(key, **{name: value[key] for name, value in inputs.items()})
-        except Exception as error:
-            raise dg.Failure(f"playlist {key} failed, and with it this run of {len(keys)} playlists: {error}") from error
-        if summary is None:
-            context.add_asset_metadata(metadata, partition_key=key)
-    return dg.Output(values, metadata=summary(values) if summary else None)
+    values, metadata = {}, {}
+    for item in each_playlist(context, build, calls_spotify, inputs):
+        if isinstance(item, dg.AssetObservation):
+            yield item
+            continue
+        key, result = item
+        values[key], metadata[key] = (result, {"failed": result.reason}) if isinstance(result, PlaylistFailed) else result
+    if len(values) == 1:
+        [(key, value)] = values.items()
+        yield dg.Output(value, metadata=metadata[key])
+        return
+    done = {key: value for key, value in values.items() if not isinstance(value, PlaylistFailed)}
+    for key, playlist_metadata in metadata.items():
+        if summary is None or key not in done:
+            context.add_asset_metadata(playlist_metadata, partition_key=key)
+    figures = {**summary(done), "run: failed playlists": len(values) - len(done)} if summary else None
+    yield dg.Output(values, metadata=figures)
 
 
 def write_scatter(root: Path, tracks: PlaylistTracks, clustering: Clustering) -> tuple[Path, bytes | None]:
@@ -91,9 +169,14 @@ def write_scatter(root: Path, tracks: PlaylistTracks, clustering: Clustering) ->
 
 
 def render_page(
-    tracks: PlaylistTracks, features: pd.DataFrame, clustering: Clustering, liked: frozenset, image_link: str | None
+    tracks: PlaylistTracks,
+    features: pd.DataFrame,
+    clustering: Clustering,
+    liked: frozenset,
+    image_link: str | None,
+    liked_unreadable: str = "",
 ) -> str:
-    """The playlist's page, its scatter linked as ``image_link`` (none when None)."""
+    """The playlist's page, its scatter linked as ``image_link`` (none when None); see ``render_clusters_page``."""
     return render_clusters_page(
         playlist=tracks.playlist,
         tracks=tracks.tracks,
@@ -103,11 +186,18 @@ def render_page(
         image_link=image_link,
         skipped=tracks.skipped,
         unreadable=tracks.unreadable,
+        liked_unreadable=liked_unreadable,
     )
 
 
 def write_page(
-    root: Path, tracks: PlaylistTracks, features: pd.DataFrame, clustering: Clustering, scatter: str | None, liked: frozenset
+    root: Path,
+    tracks: PlaylistTracks,
+    features: pd.DataFrame,
+    clustering: Clustering,
+    scatter: str | None,
+    liked: frozenset,
+    liked_unreadable: str = "",
 ) -> tuple[Path, str]:
     """Write the playlist's page under ``root``, linking its scatter (a path, or None) relatively; its path and text.
 
@@ -116,7 +206,7 @@ def write_page(
     slug = playlist_slug(tracks.playlist.id, tracks.playlist.name)
     path = page_path(root, slug)
     image_link = relative_link(path, Path(scatter)) if scatter else None
-    page = render_page(tracks, features, clustering, liked, image_link)
+    page = render_page(tracks, features, clustering, liked, image_link, liked_unreadable)
     write_atomically(path, page.encode("utf-8"))
     remove_playlist_outputs(root, tracks.playlist.id, keep_slug=slug)
     return path, page
@@ -138,7 +228,7 @@ def _column_schema(tracks: pd.DataFrame) -> dg.TableSchema:
 
 
 @dg.asset(**PER_PLAYLIST, **CALLS_SERVICES, kinds={"spotify", "pandas"})
-def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> dg.Output:
+def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> Iterator:
     """The playlist's playable tracks; local files, episodes, empty items and duplicates are counted, not kept."""
 
     def fetch(playlist_id: str) -> tuple[PlaylistTracks, dict]:
@@ -155,11 +245,11 @@ def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> dg.
         return {"run: playlists": len(playlists), "run: tracks": sum(len(p.tracks) for p in playlists.values())}
 
     with retried_only_when_transient():
-        return for_each_playlist(context, fetch, totals)
+        yield from for_each_playlist(context, fetch, totals, calls_spotify=True)
 
 
 @dg.asset(**PER_PLAYLIST, **CALLS_SERVICES, kinds={"pandas"})
-def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, features: FeatureProvider) -> dg.Output:
+def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, features: FeatureProvider) -> Iterator:
     """Numeric features per track, with a ``source`` column saying where they came from."""
 
     def look_up(_: str, raw_tracks: PlaylistTracks) -> tuple[pd.DataFrame, dict]:
@@ -174,11 +264,11 @@ def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, fe
         return {"run: playlists": len(found), "run: tracks with features": sum(map(len, found.values()))}
 
     with retried_only_when_transient():
-        return for_each_playlist(context, look_up, totals, raw_tracks=raw_tracks)
+        yield from for_each_playlist(context, look_up, totals, calls_spotify=True, raw_tracks=raw_tracks)
 
 
 @dg.asset(**PER_PLAYLIST, kinds={"scikitlearn"})
-def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist) -> dg.Output:
+def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist) -> Iterator:
     """Cluster per track, distance to its centre and 2-D projection; the chosen k and its silhouette."""
 
     def cluster(_: str, track_features: pd.DataFrame) -> tuple[Clustering, dict]:
@@ -195,13 +285,13 @@ def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist
         by_k = Counter(str(clustering.k) for clustering in clusterings.values())
         return {"run: playlists": len(clusterings), "run: playlists by k": dg.MetadataValue.json(dict(sorted(by_k.items())))}
 
-    return for_each_playlist(context, cluster, totals, track_features=track_features)
+    yield from for_each_playlist(context, cluster, totals, track_features=track_features)
 
 
 @dg.asset(**PER_PLAYLIST, kinds={"matplotlib"})
 def clusters_scatter(
     context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, track_clusters: ByPlaylist, output: OutputFolder
-) -> dg.Output:
+) -> Iterator:
     """The clusters on the 2-D projection, as a PNG beside the pages (its path); none when not clustered.
 
     A run of one playlist also shows the image inline; a backfill run records only its path.
@@ -221,47 +311,108 @@ def clusters_scatter(
     def totals(paths: dict[str, str | None]) -> dict:
         return {"run: playlists": len(paths), "run: images": sum(path is not None for path in paths.values())}
 
-    return for_each_playlist(context, draw, totals, raw_tracks=raw_tracks, track_clusters=track_clusters)
+    yield from for_each_playlist(context, draw, totals, raw_tracks=raw_tracks, track_clusters=track_clusters)
 
 
-@dg.asset(**PER_PLAYLIST, kinds={"markdown"})
+@dg.asset(**PER_PLAYLIST, kinds={"markdown"}, check_specs=PAGE_CHECK_SPECS, output_required=False)
 def clusters_page(
     context: dg.AssetExecutionContext,
     raw_tracks: ByPlaylist,
     track_features: ByPlaylist,
     track_clusters: ByPlaylist,
     clusters_scatter: ByPlaylist,
-    liked_tracks: frozenset,
+    liked_tracks: Any,  # frozenset, or LikedSongsUnreadable
     output: OutputFolder,
-) -> dg.Output:
+) -> Iterator:
     """The page "Clusters in <playlist>": each cluster's size and most representative tracks (its path).
 
     A run of one playlist also shows the page as a markdown preview; a backfill run records only its path.
+    The page checks run on each page as soon as it is written. When playlists of the step failed (here or in
+    an earlier step), the others are recorded as materialized one by one, each failure is recorded (see
+    ``failure_event``), and the step then fails naming them, so that the run, its backfill and the failed
+    partitions show as failed and "re-execute" tries them again; their previous pages stay as they were.
     """
     preview = len(context.partition_keys) == 1
+    liked_unreadable = liked_tracks.reason if isinstance(liked_tracks, LikedSongsUnreadable) else ""
+    liked = frozenset() if liked_unreadable else liked_tracks
 
     def write(
         _: str, raw_tracks: PlaylistTracks, track_features: pd.DataFrame, track_clusters: Clustering, clusters_scatter: str | None
-    ) -> tuple[str, dict]:
-        path, page = write_page(output.root, raw_tracks, track_features, track_clusters, clusters_scatter, liked_tracks)
+    ) -> tuple[str, dict, dict[str, list[str]]]:
+        path, page = write_page(
+            output.root, raw_tracks, track_features, track_clusters, clusters_scatter, liked, liked_unreadable
+        )
         placed = len(track_clusters.tracks) if track_clusters.clustered else 0
         metadata = {
             "playlist": raw_tracks.playlist.name,
             "path": dg.MetadataValue.path(str(path)),
+            "state": _state(raw_tracks, track_clusters),
             "k": track_clusters.k,
             "silhouette": track_clusters.score,
             "coverage": f"{placed} of {len(raw_tracks.tracks)} tracks placed",
+            "tracks": len(raw_tracks.tracks),
+            "placed": placed,
             "snapshot_id": raw_tracks.playlist.snapshot_id,
         }
+        if liked_unreadable:
+            metadata["liked songs"] = f"could not be read: {liked_unreadable}"
         if preview:
             metadata["page"] = dg.MetadataValue.md(without_image(page))
-        return str(path), metadata
+        return str(path), metadata, page_problems(path, output.root, raw_tracks, track_clusters)
 
-    return for_each_playlist(
-        context,
-        write,
-        raw_tracks=raw_tracks,
-        track_features=track_features,
-        track_clusters=track_clusters,
-        clusters_scatter=clusters_scatter,
-    )
+    inputs = {
+        "raw_tracks": raw_tracks,
+        "track_features": track_features,
+        "track_clusters": track_clusters,
+        "clusters_scatter": clusters_scatter,
+    }
+    written, failed, problems = {}, {}, {}
+    for item in each_playlist(context, write, False, inputs):
+        if isinstance(item, dg.AssetObservation):
+            yield item
+            continue
+        key, result = item
+        if isinstance(result, PlaylistFailed):
+            failed[key] = result
+        else:
+            path, metadata, found = result
+            written[key] = (path, metadata)
+            problems[key] = (metadata["playlist"], found)
+    yield from _page_materializations(context, written, all_written=not failed)
+    yield from check_results(context, problems)
+    for key, failure in failed.items():
+        yield failure_event(key, failure)
+    if failed:
+        named = "; ".join(f"{failure.playlist or key} ({key}): {failure.reason}" for key, failure in failed.items())
+        raise dg.Failure(
+            f"{len(failed)} of {len(context.partition_keys)} playlists failed, their pages kept as they were: {named}",
+            allow_retries=False,
+        )
+
+
+def _state(tracks: PlaylistTracks, clustering: Clustering) -> str:
+    """The page's state for the index: "unreadable", "page written" or "not clustered"."""
+    if tracks.unreadable:
+        return "unreadable"
+    return "page written" if clustering.clustered else "not clustered"
+
+
+def _page_materializations(
+    context: dg.AssetExecutionContext, written: dict[str, tuple[str, dict]], all_written: bool
+) -> Iterator[dg.Output | dg.AssetMaterialization]:
+    """The pages' output when every playlist of the step was written, else a materialization per written page.
+
+    Dagster records an output as materialized for every partition of the step: a playlist that failed must not be.
+    """
+    if not written:
+        return
+    if not all_written:
+        for key, (_, metadata) in written.items():
+            yield dg.AssetMaterialization(asset_key=CLUSTERS_PAGE, partition=key, metadata=metadata)
+    elif len(written) == 1:
+        [(path, metadata)] = written.values()
+        yield dg.Output(path, metadata=metadata)
+    else:
+        for key, (_, metadata) in written.items():
+            context.add_asset_metadata(metadata, partition_key=key)
+        yield dg.Output({key: path for key, (path, _) in written.items()})
