@@ -117,8 +117,8 @@ def each_playlist(
         if single:
             yield failure_event(key, failed)
             raise dg.Failure(failed.reason, allow_retries=False)
-        asset = context.asset_key.to_user_string()
-        context.log.error(f"Playlist {failed.playlist or key} ({key}) failed in {asset}: {failed.reason}")
+        named = f"{failed.playlist} ({key})" if failed.playlist else key
+        context.log.error(f"Playlist {named} failed in {context.asset_key.to_user_string()}: {failed.reason}")
         yield key, failed
 
 
