@@ -38,8 +38,9 @@ from playlist_assets.sources.spotify_client import SpotifyRateLimited, SpotifyUn
 #: cannot be read, Spotify unavailable.
 EXPECTED_ERRORS = (*LASTING_ERRORS, SpotifyUnavailable, OSError, RuntimeError)
 
-#: Run config that keeps Dagster's console logger to warnings.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+#: Run config that keeps Dagster's console logger quiet: a failure is said in the summary, in words, and the
+#: run's log (in the Dagster UI) keeps the details and stack traces.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -173,7 +173,7 @@ def test_refresh_writes_every_other_page_in_the_same_run_and_names_the_failing_p
     printed = capsys.readouterr()
     assert "\n4 pages written, 1 failed in " in printed.out and f"  {FOUR_GENRES} (4 clusters): " in printed.out
     assert f"  {ALL_ALIKE} (" in printed.err and "): FAILED: playlist " in printed.err
-    assert "the source answered nonsense" in printed.err and "Traceback" not in printed.err + printed.out
+    assert "the source answered nonsense" in printed.err and "Stack Trace" not in printed.err + printed.out
     runs = instance.get_runs()
     assert len(runs) == 2  # Liked Songs, then one run over the five: no run again one playlist at a time
     assert [run.status for run in runs].count(dg.DagsterRunStatus.FAILURE) == 1
