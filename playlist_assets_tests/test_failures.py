@@ -1,6 +1,7 @@
 """Failures that cost nothing else: Liked Songs that cannot be read, a long rate limit, expected errors in one line,
 and the command line's progress while it runs. Real Dagster runs on an ephemeral instance."""
 
+import contextlib
 import io
 import math
 from datetime import UTC, datetime, timedelta
@@ -150,13 +151,11 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_progress_shows_on_a_terminal_and_stays_quiet_otherwise(instance, resources, monkeypatch, capsys):
-    terminal = Terminal()
-    monkeypatch.setattr("sys.stderr", terminal)
-    assert cli.refresh(instance, definitions(resources, SmallLibrary(broken=FOUR_GENRES))) == 1
+def test_progress_shows_on_a_terminal_and_stays_quiet_otherwise(instance, resources, capsys):
+    with contextlib.redirect_stderr(Terminal()) as terminal:
+        assert cli.refresh(instance, definitions(resources, SmallLibrary(broken=FOUR_GENRES))) == 1
     shown = terminal.getvalue()
     assert "5/5" in shown and "playlist" in shown and "1 failed" in shown and "<" in shown  # elapsed<left
-    monkeypatch.undo()
 
     assert cli.refresh(instance, definitions(resources, SmallLibrary(broken=FOUR_GENRES)), everything=True) == 1
     printed = capsys.readouterr()

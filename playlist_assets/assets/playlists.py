@@ -104,8 +104,7 @@ def each_playlist(
         failed = next((value for value in own.values() if isinstance(value, PlaylistFailed)), limited)
         if failed is None:
             try:
-                yield key, build(key, **own)
-                continue
+                result = build(key, **own)
             except Exception as error:
                 if isinstance(error, SpotifyRateLimited):
                     rate_limit.remember(context.instance, error.until)
@@ -114,6 +113,9 @@ def each_playlist(
                     yield failure_event(key, _failure(error, own))
                     raise
                 failed = _failure(error, own)
+            else:
+                yield key, result
+                continue
         if single:
             yield failure_event(key, failed)
             raise dg.Failure(failed.reason, allow_retries=False)
