@@ -114,6 +114,7 @@ def test_in_a_run_of_several_playlists_a_rate_limit_stops_the_calls_to_spotify_a
     resources = graph_resources(account, tmp_path)
     instance.add_dynamic_partitions("playlists", keys)
     job = dg.Definitions(assets=ALL_ASSETS, jobs=[refresh_job], resources=resources).resolve_job_def(refresh_job.name)
+    assert job.execute_in_process(instance=instance, asset_selection=LIKED_KEYS).success
 
     run = job.execute_in_process(
         instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys), raise_on_error=False
