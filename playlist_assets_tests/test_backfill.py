@@ -126,6 +126,15 @@ def test_a_failing_playlist_fails_alone_and_keeps_its_page_while_the_others_of_i
     assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in (page, image)} == before
     logged = [entry.user_message for entry in instance.all_logs(result.run_id)]
     assert f"Playlist {broken} failed in raw_tracks: playlist {broken}: the source answered nonsense" in logged
+    raw = dg.AssetRecordsFilter(asset_key=dg.AssetKey("raw_tracks"), asset_partitions=[broken])
+    [record] = instance.fetch_materializations(raw, limit=1).records
+    assert record.asset_materialization.metadata["failed"].value.endswith("the source answered nonsense")
+
+    # Its stored values stay the last good ones: a run of the pages alone (as for new hearts) writes all five.
+    pages_only = job.execute_in_process(
+        instance=instance, asset_selection=[clusters_page.key], tags=range_tags(small_playlists)
+    )
+    assert sorted(page_events(pages_only)) == sorted(small_playlists)
 
 
 def test_partition_ranges_are_consecutive_wanted_keys_split_at_the_run_size():

@@ -15,7 +15,6 @@ import os
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from playlist_assets.analysis import cluster_features
 from playlist_assets.assets.checks import PAGE_CHECK_SPECS, check_results, page_problems
 from playlist_assets.assets.library import CALLS_SERVICES, GROUP, LikedSongsUnreadable, retried_only_when_transient
 from playlist_assets.features import FeatureProvider
-from playlist_assets.model import Clustering, PlaylistTracks
+from playlist_assets.model import Clustering, PlaylistFailed, PlaylistTracks
 from playlist_assets.partitions import check_playlist_id, playlist_partitions
 from playlist_assets.render import (
     page_path,
@@ -58,15 +57,6 @@ PER_PLAYLIST = {"partitions_def": playlist_partitions, "backfill_policy": BACKFI
 ByPlaylist = Any
 
 CLUSTERS_PAGE = dg.AssetKey("clusters_page")
-
-
-@dataclass(frozen=True)
-class PlaylistFailed:
-    """A playlist's value in a step over several playlists when it failed in this step or an earlier one."""
-
-    reason: str
-    playlist: str = ""  # its name, "" when not known (it failed before its tracks were read)
-    snapshot_id: str = ""
 
 
 def failure_event(key: str, failed: PlaylistFailed) -> dg.AssetObservation:
@@ -138,7 +128,8 @@ def for_each_playlist(
     did not fail, as figures over the run (recording per partition costs three instance queries per playlist
     and asset). A playlist that fails is passed on as a ``PlaylistFailed`` with "failed" metadata (see
     ``each_playlist``): Dagster records a step's output for every playlist of the step, so intermediate assets
-    are recorded with the failure, and clusters_page, recorded per playlist, is where it counts.
+    are recorded with the failure (their stored value stays the last good one, see ``storage.py``), and
+    clusters_page, recorded per playlist, is where it counts.
     """
     values, metadata = {}, {}
     for item in each_playlist(context, build, calls_spotify, inputs):
