@@ -107,8 +107,8 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
 
     job = defs.resolve_job_def(refresh_job.name)
     liked_changed = _refresh_liked_songs(instance, job)
-    if liked_changed is None:
-        print(rate_limit.waiting_message(rate_limit.not_before(instance)), file=sys.stderr)
+    if until := rate_limit.waiting_until(instance):
+        print(rate_limit.waiting_message(until), file=sys.stderr)
         return 1
     changed = {p.id for p in (playlists if everything else playlists_to_refresh(playlists, page_snapshots(instance)))}
     unchanged = {p.id for p in playlists} - changed
@@ -125,18 +125,21 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     _print_summary(playlists, outcome, unchanged if not liked_changed else set(), started)
     if until := rate_limit.waiting_until(instance):
         print(rate_limit.waiting_message(until), file=sys.stderr)
-    return 1 if outcome.failed or rate_limit.waiting_until(instance) else 0
+    return 1 if outcome.failed or until else 0
 
 
-def _refresh_liked_songs(instance: dg.DagsterInstance, job: dg.JobDefinition) -> bool | None:
-    """Materialize Liked Songs (read once per refresh): True if they changed, False if not, None on a rate limit.
+def _refresh_liked_songs(instance: dg.DagsterInstance, job: dg.JobDefinition) -> bool:
+    """Materialize Liked Songs (read once per refresh): True if they changed since they were last materialized.
 
-    When they cannot be read the pages go on without hearts; the line saying so is printed here.
+    When they cannot be read the pages go on without hearts; the line saying so is printed here. When their run
+    fails (a long rate limit: the caller stops), the pages keep the Liked Songs last materialized.
     """
     before = instance.get_latest_materialization_event(liked_tracks.key)
     result = job.execute_in_process(instance=instance, asset_selection=LIKED_KEYS, run_config=QUIET, raise_on_error=False)
     if not result.success:
-        return None
+        if not rate_limit.waiting_until(instance):
+            print(f"Liked Songs could not be read: {_failure_reason(result)}", file=sys.stderr)
+        return False
     [event] = result.get_asset_materialization_events()
     metadata = event.materialization.metadata
     if "unreadable" in metadata:
@@ -200,11 +203,16 @@ def _materialize(instance, job, keys: Sequence[str], selection, outcome: Outcome
             observed = event.asset_observation_data.asset_observation.metadata
             outcome.failed[event.partition] = observed["failed"].value
     if not result.success:
-        [failure, *_] = result.get_step_failure_events() or [None]
-        reason = failure.step_failure_data.error.message.strip() if failure else "the run failed"
         for key in keys:
             if key not in outcome.pages:
-                outcome.failed.setdefault(key, f"{reason} (run {result.run_id})")
+                outcome.failed.setdefault(key, _failure_reason(result))
+
+
+def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
+    """Why a run failed: its first step failure in words, and the run's id."""
+    failures = result.get_step_failure_events()
+    reason = failures[0].step_failure_data.error.message.strip() if failures else "the run failed"
+    return f"{reason} (run {result.run_id})"
 
 
 def _print_summary(playlists: list[PlaylistInfo], outcome: Outcome, unchanged: set[str], started: float) -> None:
