@@ -116,7 +116,11 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     with contextlib.redirect_stdout(io.StringIO()) as printed:
         cli.refresh(instance, defs)
     unchanged = time.perf_counter() - started
-    materialized_nothing = len(instance.get_runs()) == runs_before and "\n0 pages written" in printed.getvalue()
+    # Liked Songs are read (and materialized) once per refresh; no playlist may be.
+    runs = instance.get_runs()  # newest first
+    new_runs = runs[: len(runs) - runs_before]
+    only_liked = all(run.asset_selection == {dg.AssetKey("liked_tracks")} for run in new_runs)
+    materialized_nothing = only_liked and "\n0 pages written" in printed.getvalue()
 
     tracks = args.playlists * args.tracks + args.big
     n = len(keys)
