@@ -152,12 +152,13 @@ class Terminal(io.StringIO):
 
 
 def test_progress_shows_on_a_terminal_and_stays_quiet_otherwise(instance, resources, capsys):
+    defs = definitions(resources, SmallLibrary(broken=FOUR_GENRES))
     with contextlib.redirect_stderr(Terminal()) as terminal:
-        assert cli.refresh(instance, definitions(resources, SmallLibrary(broken=FOUR_GENRES))) == 1
+        assert cli.refresh(instance, defs) == 1
     shown = terminal.getvalue()
     assert "5/5" in shown and "playlist" in shown and "1 failed" in shown and "<" in shown  # elapsed<left
 
-    assert cli.refresh(instance, definitions(resources, SmallLibrary(broken=FOUR_GENRES)), everything=True) == 1
+    assert cli.refresh(instance, defs, everything=True) == 1
     printed = capsys.readouterr()
     assert "5/5" not in printed.err and "\r" not in printed.err
     assert "\n4 pages written, 1 failed in " in printed.out and "Stack Trace" not in printed.err
