@@ -117,8 +117,8 @@ def run(args: argparse.Namespace, folder: Path) -> int:
         cli.refresh(instance, defs)
     unchanged = time.perf_counter() - started
     # Liked Songs are read (and materialized) once per refresh; no playlist may be.
-    runs = instance.get_runs()  # newest first
-    new_runs = runs[: len(runs) - runs_before]
+    every_run = instance.get_runs()  # newest first
+    new_runs = every_run[: len(every_run) - runs_before]
     only_liked = all(run.asset_selection == {dg.AssetKey("liked_tracks")} for run in new_runs)
     materialized_nothing = only_liked and "\n0 pages written" in printed.getvalue()
 
