@@ -3,9 +3,11 @@
 The same job the schedule runs, executed in this process on the persistent instance in ``DAGSTER_HOME``,
 so that ``dagster dev`` afterwards shows the runs, partitions and pages. A playlist is materialized when
 its page was never written or was written for another snapshot id than the source lists now (``--all``:
-every playlist), in runs of up to PARTITIONS_PER_RUN consecutive playlists, as a backfill would. Liked
-Songs are read every time (cheap) and materialized only when they changed; then the pages of the
-unchanged playlists are rewritten for their hearts, without recomputing their clusters.
+every playlist), in runs of up to PARTITIONS_PER_RUN consecutive playlists, as a backfill would; a playlist
+that fails costs the others of its run nothing. Liked Songs are read once per refresh (cheap; when they
+cannot be read the pages go on without hearts); when they changed, the pages of the unchanged playlists
+are rewritten for their hearts, without recomputing their clusters. A long Spotify rate limit stops the
+refresh and is remembered (see ``rate_limit``).
 """
 
 from __future__ import annotations
@@ -14,21 +16,32 @@ import argparse
 import os
 import sys
 import time
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+from tqdm import tqdm
 
+from playlist_assets import rate_limit
 from playlist_assets.assets import clusters_page, playlists_index
-from playlist_assets.assets.library import liked_fingerprint, liked_tracks
+from playlist_assets.assets.library import LASTING_ERRORS, liked_tracks
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, playlist_run_tags, refresh_job
+from playlist_assets.model import PlaylistInfo
 from playlist_assets.partitions import playlist_partitions
 from playlist_assets.render.index import index_path
 from playlist_assets.render.markdown import count
 from playlist_assets.sensors import page_snapshots, partition_changes, playlists_to_refresh, remove_deleted_pages
+from playlist_assets.sources.spotify_client import SpotifyRateLimited, SpotifyUnavailable
 
-#: Run config that keeps Dagster's console logger to warnings.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+#: Failures of the listing said in one line, without a traceback: no login, a refusal, a folder or file that
+#: cannot be read, Spotify unavailable.
+EXPECTED_ERRORS = (*LASTING_ERRORS, SpotifyUnavailable, OSError, RuntimeError)
+
+#: Run config that keeps Dagster's console logger quiet: a failure is said in the summary, in words, and the
+#: run's log (in the Dagster UI) keeps the details and stack traces.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         return log_in(open_browser=not args.no_browser)
     if not os.environ.get("DAGSTER_HOME"):
         parser.error("DAGSTER_HOME is not set: run ./run.sh, which keeps the instance in .dagster_home/")
-    # Imported here: the definitions read PLAYLIST_ASSETS_OUTPUT, set just above.
-    from playlist_assets.definitions import defs
+    try:  # Imported here: the definitions read PLAYLIST_ASSETS_OUTPUT, set just above.
+        from playlist_assets.definitions import defs
+    except ValueError as error:
+        print(f"playlist-assets: {error}", file=sys.stderr)
+        return 2
 
     return refresh(dg.DagsterInstance.get(), defs, everything=args.all)
 
@@ -65,11 +81,24 @@ def log_in(open_browser: bool) -> int:
 
 
 def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool = False) -> int:
-    """Sync partitions with the source, then materialize what changed (see above); print the pages written."""
+    """Sync partitions with the source, then materialize what changed (see above); print the pages written.
+
+    Expected failures (no login, a refusal, an unreadable folder, a rate limit) end with one line saying why.
+    """
     started = time.perf_counter()
-    with dg.build_resources({"source": defs.resources["source"]}) as resources:  # resolves EnvVar settings
-        source = resources.source
-    playlists = source.list_playlists()
+    try:
+        if until := rate_limit.waiting_until(instance):
+            raise SpotifyRateLimited(rate_limit.waiting_message(until), until)
+        with dg.build_resources({"source": defs.resources["source"]}) as resources:  # resolves EnvVar settings
+            source = resources.source
+            playlists = source.list_playlists()
+    except SpotifyRateLimited as error:
+        rate_limit.remember(instance, error.until)
+        print(rate_limit.waiting_message(error.until), file=sys.stderr)
+        return 1
+    except EXPECTED_ERRORS as error:
+        print(f"The playlists could not be listed: {error}", file=sys.stderr)
+        return 1
     known = set(instance.get_dynamic_partitions(playlist_partitions.name))
     to_add, to_delete = partition_changes(known, playlists)
     instance.add_dynamic_partitions(playlist_partitions.name, to_add)
@@ -79,36 +108,32 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     print(f"{len(playlists)} playlists ({len(to_add)} new, {len(to_delete)} removed)")
     left_out = source.left_out_playlists()
     for why in dict.fromkeys(why for _, why in left_out):
-        names = [name for name, reason in left_out if reason == why]
-        print(f"  {count(len(names), 'playlist')} left out, {why}: {', '.join(names)}")
+        named = [name for name, reason in left_out if reason == why]
+        print(f"  {count(len(named), 'playlist')} left out, {why}: {', '.join(named)}")
 
     job = defs.resolve_job_def(refresh_job.name)
-    liked_changed = _refresh_liked_songs(instance, job, source, everything)
-    if liked_changed is None:
-        print("Liked Songs could not be read; see the run in the Dagster UI", file=sys.stderr)
+    liked_changed = _refresh_liked_songs(instance, job)
+    if until := rate_limit.waiting_until(instance):
+        print(rate_limit.waiting_message(until), file=sys.stderr)
         return 1
     changed = {p.id for p in (playlists if everything else playlists_to_refresh(playlists, page_snapshots(instance)))}
     unchanged = {p.id for p in playlists} - changed
     order = instance.get_dynamic_partitions(playlist_partitions.name)
-    pages, failed = {}, {}
-    names = {playlist.id: playlist.display_name for playlist in playlists}
-    for keys in partition_ranges(order, changed):
-        _materialize(instance, job, keys, PLAYLIST_KEYS, pages, failed, names)
+    runs = [(keys, PLAYLIST_KEYS) for keys in partition_ranges(order, changed)]
     if liked_changed:
-        for keys in partition_ranges(order, unchanged):
-            _materialize(instance, job, keys, [clusters_page.key], pages, failed, names)
-    for playlist in playlists:
-        if playlist.id in pages:
-            k, path = pages[playlist.id]
-            print(f"  {playlist.display_name} ({_count_clusters(k)}): {path}")
-        elif playlist.id in failed:
-            print(f"  {playlist.display_name} ({playlist.id}): FAILED, run {failed[playlist.id]}", file=sys.stderr)
-    if unchanged and not liked_changed:
-        print(f"  {len(unchanged)} unchanged since their page was written (--all materializes them anyway)")
-    changed_anything = bool(pages or failed or to_add or to_delete)
-    indexed = _refresh_index(instance, job, defs, changed_anything)
-    print(f"{len(pages)} pages written in {time.perf_counter() - started:.1f} s")
-    return 1 if failed or not indexed else 0
+        runs += [(keys, [clusters_page.key]) for keys in partition_ranges(order, unchanged)]
+    names = {playlist.id: playlist.display_name for playlist in playlists}
+    outcome = Outcome()
+    with Progress(sum(len(keys) for keys, _ in runs)) as progress:
+        for keys, selection in runs:
+            if rate_limit.waiting_until(instance):
+                break
+            _materialize(instance, job, keys, selection, outcome, progress, names)
+    indexed = _refresh_index(instance, job, defs, bool(outcome.pages or outcome.failed or to_add or to_delete))
+    _print_summary(playlists, outcome, unchanged if not liked_changed else set(), started)
+    if until := rate_limit.waiting_until(instance):
+        print(rate_limit.waiting_message(until), file=sys.stderr)
+    return 1 if outcome.failed or until or not indexed else 0
 
 
 def _refresh_index(instance, job, defs: dg.Definitions, changed: bool) -> bool:
@@ -121,45 +146,118 @@ def _refresh_index(instance, job, defs: dg.Definitions, changed: bool) -> bool:
     if result.success:
         print(f"Index of the library: {index_path(defs.resources['output'].root)}")
     else:
-        print(f"The index of the library could not be written; see run {result.run_id} in the Dagster UI", file=sys.stderr)
+        print(f"The index of the library could not be written: {_failure_reason(result)}", file=sys.stderr)
     return result.success
 
 
-def _refresh_liked_songs(instance: dg.DagsterInstance, job, source, everything: bool) -> bool | None:
-    """Materialize Liked Songs if they changed (or ``everything``): True if so, False if unchanged, None if it failed."""
-    event = instance.get_latest_materialization_event(liked_tracks.key)
-    recorded = event.asset_materialization.metadata.get("fingerprint") if event else None
-    if not everything and recorded is not None and recorded.value == liked_fingerprint(source.liked_track_ids()):
-        return False
-    result = job.execute_in_process(instance=instance, asset_selection=LIKED_KEYS, run_config=QUIET, raise_on_error=False)
-    return True if result.success else None
+def _refresh_liked_songs(instance: dg.DagsterInstance, job: dg.JobDefinition) -> bool:
+    """Materialize Liked Songs (read once per refresh): True if they changed since they were last materialized.
 
-
-def _materialize(instance, job, keys: Sequence[str], selection, pages: dict, failed: dict, names: dict) -> None:
-    """One run over the partitions ``keys`` (consecutive); if it fails, one run per playlist, so only failing ones fail.
-
-    Adds ``key -> (k, page path)`` to ``pages`` and ``key -> run id`` to ``failed``; the run is tagged with the
-    playlists' ``names`` (by key).
+    When they cannot be read the pages go on without hearts; the line saying so is printed here. When their run
+    fails (a long rate limit: the caller stops), the pages keep the Liked Songs last materialized.
     """
+    before = instance.get_latest_materialization_event(liked_tracks.key)
+    result = job.execute_in_process(instance=instance, asset_selection=LIKED_KEYS, run_config=QUIET, raise_on_error=False)
+    if not result.success:
+        if not rate_limit.waiting_until(instance):
+            print(f"Liked Songs could not be read: {_failure_reason(result)}", file=sys.stderr)
+        return False
+    [event] = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    if "unreadable" in metadata:
+        print(f"Liked Songs could not be read: {metadata['unreadable'].value}; hearts are missing", file=sys.stderr)
+    recorded = before.asset_materialization.metadata.get("fingerprint") if before else None
+    return recorded is None or recorded.value != metadata["fingerprint"].value
+
+
+@dataclass
+class Outcome:
+    """What the runs of a refresh did: ``pages`` id -> (k, path); ``failed`` id -> reason."""
+
+    pages: dict[str, tuple[int, str]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class Progress:
+    """Playlists done of the total, failures so far, elapsed and time left (tqdm), on a terminal only."""
+
+    def __init__(self, total: int):
+        self.bar = tqdm(total=total, unit="playlist", file=sys.stderr, disable=None if total else True, leave=False)
+        self.failures = 0
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.bar.close()
+
+    def on_event(self, entry: dg.EventLogEntry) -> None:
+        """Advance on each page written or playlist failed; name the step under way."""
+        event = entry.dagster_event
+        if event is None:
+            return
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            self.bar.set_postfix_str(f"{event.step_key}, {self.failures} failed")
+        elif event.asset_key == clusters_page.key and event.partition is not None:
+            if event.is_step_materialization:
+                self.bar.update(1)
+            elif event.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
+                self.failures += 1
+                self.bar.update(1)
+                self.bar.set_postfix_str(f"{event.step_key}, {self.failures} failed")
+
+
+def _materialize(
+    instance, job, keys: Sequence[str], selection, outcome: Outcome, progress: Progress, names: dict[str, str]
+) -> None:
+    """One run over the partitions ``keys`` (consecutive), tagged with the playlists' ``names`` (by key): a failing
+    playlist fails alone (see ``clusters_page``)."""
+    run_id = str(uuid.uuid4())
+    instance.add_event_listener(run_id, progress.on_event)
     one = {"partition_key": keys[0]} if len(keys) == 1 else {}
     result = job.execute_in_process(
         instance=instance,
         asset_selection=selection,
         run_config=QUIET,
         raise_on_error=False,
+        run_id=run_id,
         tags=playlist_run_tags(keys, names),
         **one,
     )
-    if not result.success and len(keys) > 1:
-        for key in keys:
-            _materialize(instance, job, [key], selection, pages, failed, names)
-        return
-    for event in result.get_asset_materialization_events():
-        if event.asset_key == clusters_page.key:
-            metadata = event.materialization.metadata
-            pages[event.partition] = (metadata["k"].value, metadata["path"].value)
+    for event in result.all_events:
+        if event.asset_key != clusters_page.key or event.partition is None:
+            continue
+        if event.is_step_materialization:
+            metadata = event.step_materialization_data.materialization.metadata
+            outcome.pages[event.partition] = (metadata["k"].value, metadata["path"].value)
+        elif event.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
+            observed = event.asset_observation_data.asset_observation.metadata
+            outcome.failed[event.partition] = observed["failed"].value
     if not result.success:
-        failed[keys[0]] = result.run_id
+        for key in keys:
+            if key not in outcome.pages:
+                outcome.failed.setdefault(key, _failure_reason(result))
+
+
+def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
+    """Why a run failed: its first step failure in words, and the run's id."""
+    failures = result.get_step_failure_events()
+    reason = failures[0].step_failure_data.error.message.strip() if failures else "the run failed"
+    return f"{reason} (run {result.run_id})"
+
+
+def _print_summary(playlists: list[PlaylistInfo], outcome: Outcome, unchanged: set[str], started: float) -> None:
+    """Each page written, each playlist failed with its reason (by name), and the totals."""
+    for playlist in playlists:
+        if playlist.id in outcome.pages:
+            k, path = outcome.pages[playlist.id]
+            print(f"  {playlist.display_name} ({_count_clusters(k)}): {path}")
+        elif playlist.id in outcome.failed:
+            print(f"  {playlist.display_name} ({playlist.id}): FAILED: {outcome.failed[playlist.id]}", file=sys.stderr)
+    if unchanged:
+        print(f"  {len(unchanged)} unchanged since their page was written (--all materializes them anyway)")
+    failed = f", {len(outcome.failed)} failed" if outcome.failed else ""
+    print(f"{len(outcome.pages)} pages written{failed} in {time.perf_counter() - started:.1f} s")
 
 
 def _count_clusters(k: int) -> str:

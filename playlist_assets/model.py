@@ -99,6 +99,15 @@ class PlaylistTracks:
 
 
 @dataclass(frozen=True)
+class PlaylistFailed:
+    """A playlist's value in a step over several playlists when it failed in this step or an earlier one."""
+
+    reason: str
+    playlist: str = ""  # its name, "" when not known (it failed before its tracks were read)
+    snapshot_id: str = ""
+
+
+@dataclass(frozen=True)
 class Axis:
     """One axis of the 2-D scatter: its label in words and the share of variance it carries."""
 

@@ -4,6 +4,7 @@ import os
 
 import dagster as dg
 
+from playlist_assets import rate_limit
 from playlist_assets.assets.index import page_names
 from playlist_assets.jobs import liked_songs_request, partition_ranges, playlist_range_request, refresh_job
 from playlist_assets.partitions import playlist_partitions
@@ -14,7 +15,13 @@ REFRESH_CRON = os.environ.get("PLAYLIST_ASSETS_REFRESH_CRON", "0 6 * * *")
 
 @dg.schedule(job=refresh_job, cron_schedule=REFRESH_CRON, default_status=dg.DefaultScheduleStatus.RUNNING)
 def refresh_schedule(context: dg.ScheduleEvaluationContext):
-    """Liked Songs once, then every playlist partition in runs of up to PARTITIONS_PER_RUN playlists (as a backfill)."""
+    """Liked Songs once, then every playlist partition in runs of up to PARTITIONS_PER_RUN playlists (as a backfill).
+
+    Skipped, saying until when, while a long Spotify rate limit holds (see ``rate_limit``).
+    """
+    if until := rate_limit.waiting_until(context.instance):
+        yield dg.SkipReason(rate_limit.waiting_message(until))
+        return
     scheduled = context.scheduled_execution_time.isoformat()
     yield liked_songs_request(run_key=f"liked_tracks:{scheduled}")
     keys = context.instance.get_dynamic_partitions(playlist_partitions.name)

@@ -7,7 +7,8 @@ playlists get a run, so an unchanged library costs the listing and nothing else.
 
 import dagster as dg
 
-from playlist_assets.assets import liked_tracks
+from playlist_assets import rate_limit
+from playlist_assets.assets import clusters_page, liked_tracks
 from playlist_assets.assets.index import latest_page_records
 from playlist_assets.jobs import liked_songs_request, playlist_request, refresh_job
 from playlist_assets.model import PlaylistInfo
@@ -15,6 +16,7 @@ from playlist_assets.partitions import playlist_partitions
 from playlist_assets.render import remove_playlist_outputs
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
+from playlist_assets.sources.spotify_client import SpotifyRateLimited
 
 
 def partition_changes(known: set[str], playlists: list[PlaylistInfo]) -> tuple[list[str], list[str]]:
@@ -53,12 +55,19 @@ def remove_deleted_pages(output: OutputFolder, deleted: list[str], log) -> None:
 def playlist_discovery_sensor(context: dg.SensorEvaluationContext, source: PlaylistSource, output: OutputFolder):
     """Add new playlists as partitions, refresh new and changed ones, drop deleted ones with their pages.
 
-    New playlists wait until Liked Songs have been materialized once, so that their pages get hearts;
-    until then each tick asks for that run again (no run key), so a failed first attempt is retried.
+    New playlists wait until Liked Songs have been materialized once, so that their pages get hearts or say
+    why they have none (Liked Songs that cannot be read are materialized as such and block nothing).
     A playlist's run key is its id and snapshot: a run that fails is not asked for again until the
-    playlist changes or the schedule refreshes everything.
+    playlist changes or the schedule refreshes everything. While a long Spotify rate limit holds (see
+    ``rate_limit``), ticks skip, saying until when.
     """
-    playlists = source.list_playlists()
+    if until := rate_limit.waiting_until(context.instance):
+        return dg.SkipReason(rate_limit.waiting_message(until))
+    try:
+        playlists = source.list_playlists()
+    except SpotifyRateLimited as error:
+        rate_limit.remember(context.instance, error.until)
+        return dg.SkipReason(rate_limit.waiting_message(error.until))
     known = set(context.instance.get_dynamic_partitions(playlist_partitions.name))
     to_add, to_delete = partition_changes(known, playlists)
     if to_add and context.instance.get_latest_materialization_event(liked_tracks.key) is None:

@@ -2,7 +2,8 @@
 
 Dagster's built-in filesystem IO manager refuses an output that covers several partitions, which a
 backfill run over many playlists (``BackfillPolicy.multi_run``) produces. Here such an output is a
-dict keyed by partition, and an input covering several partitions is loaded as one.
+dict keyed by partition, and an input covering several partitions is loaded as one. A playlist that failed
+in the run (a ``PlaylistFailed`` value) is handed on within the run but keeps its last stored value.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 
+from playlist_assets.model import PlaylistFailed
 from playlist_assets.render.paths import write_atomically
 
 
@@ -74,5 +76,7 @@ class PickleStore(dg.IOManager):
             return pickle.load(stored)
 
     def _write(self, path: Path, obj: Any) -> None:
-        write_atomically(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        """Keep ``obj`` for the run; on disk too, unless it stands for a playlist that failed (its last value stays)."""
+        if not isinstance(obj, PlaylistFailed):
+            write_atomically(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
         self._written[path] = obj

@@ -9,12 +9,14 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
+from dagster._core.storage.partition_status_cache import AssetPartitionStatus
 
 from playlist_assets import cli
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, clusters_page
 from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
 from playlist_assets.definitions import defs as project_defs
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, range_tags, refresh_job
+from playlist_assets.partitions import playlist_partitions
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import ALL_ALIKE, EMPTY, FOUR_GENRES, ODDS_AND_ENDS, TWO_TRACKS
@@ -96,16 +98,45 @@ def test_one_run_over_several_playlists_writes_the_pages_a_run_per_playlist_writ
     assert scatter.read_bytes() == Path(result.output_for_node("clusters_scatter")[small_playlists[0]]).read_bytes()
 
 
-def test_a_failing_playlist_fails_its_run_naming_it_and_no_playlist_of_the_run_is_recorded(instance, resources, small_playlists):
-    missing = "0000000000000000000000"
-    instance.add_dynamic_partitions("playlists", [missing])
-    keys = small_playlists[-2:] + [missing]
-    result = run_range(instance, resources, keys, raise_on_error=False)
-    assert not result.success
-    [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
-    assert failure.step_key == "raw_tracks"
-    assert f"playlist {missing} failed, and with it this run of 3 playlists" in str(failure.step_failure_data.error)
-    assert not result.get_asset_materialization_events()
+def test_a_failing_playlist_fails_alone_and_keeps_its_page_while_the_others_of_its_run_are_written(
+    instance, resources, small_playlists
+):
+    first = run_range(instance, resources, small_playlists)
+    broken = small_playlists[SMALL.index(ALL_ALIKE)]
+    page, image = (Path(first.output_for_node(asset)[broken]) for asset in ("clusters_page", "clusters_scatter"))
+    before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in (page, image)}
+
+    job = definitions(resources, SmallLibrary(broken=ALL_ALIKE)).resolve_job_def(refresh_job.name)
+    result = job.execute_in_process(
+        instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(small_playlists), raise_on_error=False
+    )
+
+    assert not result.success  # so that the backfill, the run and "re-execute" see the failure
+    good = [key for key in small_playlists if key != broken]
+    assert sorted(page_events(result)) == sorted(good)
+    [failure] = result.get_step_failure_events()
+    message = failure.step_failure_data.error.message
+    assert failure.step_key == "clusters_page" and f"1 of 5 playlists failed" in message
+    assert f"({broken}): playlist {broken}: the source answered nonsense" in message
+    observed = [e for e in result.all_events if e.event_type == dg.DagsterEventType.ASSET_OBSERVATION]
+    assert [(e.asset_key, e.partition) for e in observed] == [(clusters_page.key, broken)]
+    metadata = observed[0].asset_observation_data.asset_observation.metadata
+    assert metadata["failed"].value == f"playlist {broken}: the source answered nonsense"
+    assert metadata["playlist"].value == "" and metadata["snapshot_id"].value == ""
+    status = instance.get_status_by_partition(clusters_page.key, small_playlists, playlist_partitions)
+    assert status == {key: AssetPartitionStatus.FAILED if key == broken else AssetPartitionStatus.MATERIALIZED for key in small_playlists}
+    assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in (page, image)} == before
+    logged = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert f"Playlist {broken} failed in raw_tracks: playlist {broken}: the source answered nonsense" in logged
+    raw = dg.AssetRecordsFilter(asset_key=dg.AssetKey("raw_tracks"), asset_partitions=[broken])
+    [record] = instance.fetch_materializations(raw, limit=1).records
+    assert record.asset_materialization.metadata["failed"].value.endswith("the source answered nonsense")
+
+    # Its stored values stay the last good ones: a run of the pages alone (as for new hearts) writes all five.
+    pages_only = job.execute_in_process(
+        instance=instance, asset_selection=[clusters_page.key], tags=range_tags(small_playlists)
+    )
+    assert sorted(page_events(pages_only)) == sorted(small_playlists)
 
 
 def test_partition_ranges_are_consecutive_wanted_keys_split_at_the_run_size():
@@ -128,7 +159,7 @@ def test_refresh_materializes_only_new_and_changed_playlists(instance, resources
     assert f"  {FOUR_GENRES} (4 clusters): " in printed and printed.endswith(" s\n") and "\n5 pages written in " in printed
 
     runs, printed = refresh(SmallLibrary())
-    assert runs == 0 and "\n0 pages written in " in printed and "5 unchanged" in printed
+    assert runs == 1 and "\n0 pages written in " in printed and "5 unchanged" in printed  # Liked Songs, read once
 
     runs, printed = refresh(SmallLibrary(changed=ALL_ALIKE))
     assert runs == 2 and f"  {ALL_ALIKE} (1 cluster): " in printed and "\n1 pages written in " in printed
@@ -169,14 +200,19 @@ def test_every_demo_playlist_in_runs_of_two_gets_its_page_once(instance, resourc
     assert len(list(Path(resources["output"].path).glob("playlists/*/clusters.md"))) == len(demo_playlists)
 
 
-def test_refresh_isolates_a_failing_playlist_by_running_its_run_again_one_playlist_at_a_time(instance, resources, capsys):
+def test_refresh_writes_every_other_page_in_the_same_run_and_names_the_failing_playlist(instance, resources, capsys):
     assert cli.refresh(instance, definitions(resources, SmallLibrary(broken=ALL_ALIKE))) == 1
     printed = capsys.readouterr()
-    assert "\n4 pages written in " in printed.out and f"  {FOUR_GENRES} (4 clusters): " in printed.out
-    assert f"  {ALL_ALIKE} (" in printed.err and "FAILED, run " in printed.err
+    assert "\n4 pages written, 1 failed in " in printed.out and f"  {FOUR_GENRES} (4 clusters): " in printed.out
+    assert f"  {ALL_ALIKE} (" in printed.err and "): FAILED: playlist " in printed.err
+    assert "the source answered nonsense" in printed.err and "Stack Trace" not in printed.err + printed.out
     runs = instance.get_runs()
-    assert len(runs) == 1 + 1 + 5 + 1  # Liked Songs, the failed run over the five, one run per playlist, the index
-    assert [run.status for run in runs].count(dg.DagsterRunStatus.FAILURE) == 2
+    assert len(runs) == 3  # Liked Songs, one run over the five (no run again one playlist at a time), the index
+    assert [run.status for run in runs].count(dg.DagsterRunStatus.FAILURE) == 1
+
+    assert cli.refresh(instance, definitions(resources, SmallLibrary())) == 0  # the next refresh retries it
+    printed = capsys.readouterr()
+    assert f"  {ALL_ALIKE} (1 cluster): " in printed.out and "\n1 pages written in " in printed.out
 
 
 def test_assets_backfill_in_bounded_runs_and_calls_to_services_share_a_pool():

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.storage.event_log.base import PartitionKeyFilter
 
-from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS, PLAYLIST_ASSETS, clusters_page
+from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, clusters_page
 from playlist_assets.assets.checks import PAGE_CHECK_SPECS, broken_links, count_problems, scatter_problems
 from playlist_assets.definitions import defs as project_defs
 from playlist_assets.features import DemoFeatures
@@ -15,16 +16,13 @@ from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import FOUR_GENRES, TWO_TRACKS
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.test_backfill import SmallLibrary
 
 CHECKS = {"page_links_resolve", "scatter_is_a_png", "page_lists_every_track"}
 
-#: Only the page checks, reading the values stored by an earlier run.
-checks_job = dg.define_asset_job("page_checks_only", selection=dg.AssetSelection.checks_for_assets(clusters_page))
-
 
 def definitions(resources) -> dg.Definitions:
-    jobs = [refresh_job, checks_job]
-    return dg.Definitions(assets=ALL_ASSETS, asset_checks=ALL_CHECKS, jobs=jobs, resources=resources)
+    return dg.Definitions(assets=ALL_ASSETS, jobs=[refresh_job], resources=resources)
 
 
 def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
@@ -47,7 +45,7 @@ def single_runs(tmp_path_factory):
         dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
         yield {
             name: dg.materialize(
-                [*ALL_ASSETS, *ALL_CHECKS],
+                ALL_ASSETS,
                 selection=PLAYLIST_ASSETS,
                 partition_key=playlists[name],
                 instance=instance,
@@ -122,34 +120,58 @@ def test_a_page_must_list_as_many_tracks_as_raw_tracks_has(pop_output, single_ru
     assert count_problems(page_file, too_small.output_for_node("raw_tracks")) == []
 
 
-def test_a_run_over_several_playlists_checks_each_and_fails_naming_the_broken_one(instance, resources, demo_playlists):
+def check_statuses(instance, keys) -> dict[tuple[str, str], str]:
+    """(check, partition) -> the status the UI shows for its latest execution."""
+    statuses = {}
+    for name in CHECKS:
+        for key in keys:
+            [latest, *_] = instance.event_log_storage.get_asset_check_execution_history(
+                dg.AssetCheckKey(clusters_page.key, name), limit=1, partition_filter=PartitionKeyFilter(key=key)
+            )
+            statuses[name, key] = latest.status.value
+    return statuses
+
+
+def test_a_run_over_several_playlists_records_each_checks_result_on_each_playlist(
+    instance, resources, demo_playlists, monkeypatch
+):
     keys = [demo_playlists[FOUR_GENRES].id, demo_playlists[TWO_TRACKS].id]
     instance.add_dynamic_partitions("playlists", keys)
-    defs = definitions(resources)
+    job = definitions(resources).resolve_job_def(refresh_job.name)
     dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
-    run = defs.resolve_job_def(refresh_job.name).execute_in_process(
-        instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys)
-    )
-    checked = evaluations(run)
-    assert set(checked) == CHECKS and all(evaluation.passed for evaluation in checked.values())
-    assert {evaluation.metadata["playlists checked"].value for evaluation in checked.values()} == {2}
+    run = job.execute_in_process(instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys))
+    checked = {(e.check_name, e.partition): e for e in run.get_asset_check_evaluations()}
+    assert set(checked) == {(name, key) for name in CHECKS for key in keys}
+    assert all(evaluation.passed for evaluation in checked.values())
+    assert set(check_statuses(instance, keys).values()) == {"SUCCEEDED"}  # not "Skipped"
 
-    Path(run.output_for_node("clusters_scatter")[keys[0]]).unlink()
-    checks = defs.resolve_job_def(checks_job.name)
-    rerun = checks.execute_in_process(instance=instance, tags=range_tags(keys), raise_on_error=False)
+    monkeypatch.setattr("playlist_assets.assets.playlists.render_scatter", lambda *_: b"GIF89a...")
+    rerun = job.execute_in_process(
+        instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys), raise_on_error=False
+    )
 
     assert not rerun.success
-    checked = evaluations(rerun)
-    assert not checked["scatter_is_a_png"].passed and not checked["page_links_resolve"].passed
-    assert checked["page_lists_every_track"].passed
-    assert checked["scatter_is_a_png"].metadata["failed playlists"].value == [f"'{FOUR_GENRES}' ({keys[0]})"]
-    description = checked["scatter_is_a_png"].description
-    assert description.startswith(f"playlist '{FOUR_GENRES}' ({keys[0]}): no scatter image at ")
-    [failure] = [event for event in rerun.all_events if event.event_type == dg.DagsterEventType.STEP_FAILURE]
-    assert "2 blocking asset checks failed" in failure.step_failure_data.error.message
+    checked = {(e.check_name, e.partition): e for e in rerun.get_asset_check_evaluations()}
+    failed = {check for check, evaluation in checked.items() if not evaluation.passed}
+    assert failed == {("scatter_is_a_png", keys[0])}  # the playlist too small to cluster has no scatter
+    assert checked["scatter_is_a_png", keys[0]].description.endswith("clusters_scatter.png is not a PNG")
+    assert checked["scatter_is_a_png", keys[0]].metadata["playlist"].value == FOUR_GENRES
+    statuses = check_statuses(instance, keys)
+    assert statuses.pop(("scatter_is_a_png", keys[0])) == "FAILED" and set(statuses.values()) == {"SUCCEEDED"}
+    [failure] = rerun.get_step_failure_events()
+    assert "1 blocking asset check failed" in failure.step_failure_data.error.message
 
-    # A checks-only job selects no asset, so Dagster cannot validate a partition_key: the run is tagged instead.
-    one = checks.execute_in_process(instance=instance, tags={"dagster/partition": keys[0]}, raise_on_error=False)
-    assert not one.success
-    assert {e.partition for e in one.get_asset_check_evaluations() if not e.passed} == {keys[0]}
-    assert checks.execute_in_process(instance=instance, tags={"dagster/partition": keys[1]}).success
+
+def test_a_playlist_that_failed_gets_no_passing_check(instance, resources, demo_playlists):
+    keys = [demo_playlists[FOUR_GENRES].id, demo_playlists[TWO_TRACKS].id]
+    instance.add_dynamic_partitions("playlists", keys)
+    dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
+    job = definitions({**resources, "source": SmallLibrary(broken=TWO_TRACKS)}).resolve_job_def(refresh_job.name)
+    run = job.execute_in_process(
+        instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys), raise_on_error=False
+    )
+    assert not run.success
+    assert {e.partition for e in run.get_asset_check_evaluations()} == {keys[0]}
+    statuses = check_statuses(instance, keys)
+    assert {statuses[name, keys[0]] for name in CHECKS} == {"SUCCEEDED"}
+    assert {statuses[name, keys[1]] for name in CHECKS} == {"PLANNED"}  # the UI: not executed, in a failed run

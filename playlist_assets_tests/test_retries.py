@@ -106,12 +106,15 @@ def test_an_error_retrying_cannot_fix_fails_the_step_at_once(account, tmp_path, 
     assert account.paths() == asked
 
 
-def test_in_a_run_of_several_playlists_a_rate_limit_fails_the_step_at_once_naming_it(account, tmp_path, instance):
-    keys = [add_playlist(account, "one"), add_playlist(account, "two")]
+def test_in_a_run_of_several_playlists_a_rate_limit_stops_the_calls_to_spotify_and_fails_the_rest(
+    account, tmp_path, instance
+):
+    keys = [add_playlist(account, name) for name in ("one", "two", "three")]
     account.fail(f"/v1/playlists/{keys[1]}/items", RATE_LIMITED)
     resources = graph_resources(account, tmp_path)
     instance.add_dynamic_partitions("playlists", keys)
     job = dg.Definitions(assets=ALL_ASSETS, jobs=[refresh_job], resources=resources).resolve_job_def(refresh_job.name)
+    assert job.execute_in_process(instance=instance, asset_selection=LIKED_KEYS).success
 
     run = job.execute_in_process(
         instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys), raise_on_error=False
@@ -121,6 +124,6 @@ def test_in_a_run_of_several_playlists_a_rate_limit_fails_the_step_at_once_namin
     assert events(run, dg.DagsterEventType.STEP_UP_FOR_RETRY) == []
     [failure] = run.get_step_failure_events()
     message = failure.step_failure_data.error.message
-    assert f"playlist {keys[1]} failed, and with it this run of 2 playlists" in message
-    assert "try again after " in message
+    assert failure.step_key == "clusters_page" and "3 of 3 playlists failed" in message and "try again after " in message
     assert account.paths(f"/v1/playlists/{keys[1]}/items") == [f"/v1/playlists/{keys[1]}/items"]
+    assert account.paths(f"/v1/playlists/{keys[2]}") == [] and account.paths("/v1/audio-features") == []

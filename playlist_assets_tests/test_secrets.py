@@ -19,7 +19,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS, PLAYLIST_ASSETS
+from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
 from playlist_assets.jobs import LIKED_KEYS
 from playlist_assets.resources import OutputFolder
 from playlist_assets.storage import PartitionedPickleIOManager
@@ -95,7 +95,7 @@ def test_no_secret_is_written_logged_or_raised_by_a_run(tmp_path, caplog, monkey
             for playlist in (retried, unlabelled, limited):
                 runs.append(
                     dg.materialize(
-                        [*ALL_ASSETS, *ALL_CHECKS],
+                        ALL_ASSETS,
                         selection=PLAYLIST_ASSETS,
                         partition_key=playlist,
                         instance=instance,

@@ -1,10 +1,9 @@
 """Blocking checks on every playlist's page, read back from disk: its links resolve, its scatter is a PNG, and it
 lists every track of raw_tracks.
 
-The checks run in one step after clusters_page, over the playlists of the run. A run of one playlist records each
-check's result on that playlist's partition. Dagster records one result per check and step, so a run over several
-playlists (a backfill run) records one result for all of them: it fails when any playlist fails, naming those
-playlists in its description and in its "failed playlists" metadata.
+They are checks of clusters_page, run in its step right after each page is written (see ``clusters_page``), and
+record their result on the playlist's partition: passed, or failed with the problems in words. A playlist whose
+page was not written in the run gets no result (its checks show as not executed in a failed run).
 """
 
 import html
@@ -16,11 +15,9 @@ from urllib.parse import unquote, urlsplit
 
 import dagster as dg
 
-from playlist_assets.assets.playlists import ByPlaylist, clusters_page, raw_tracks, track_clusters
 from playlist_assets.model import Clustering, PlaylistTracks
 from playlist_assets.partitions import playlist_partitions
 from playlist_assets.render.markdown import SCATTER_ALT, TABLE_HEADER, TABLE_SEPARATOR
-from playlist_assets.resources import OutputFolder
 
 # Dagster warns at import that partitioned asset checks are in preview; said once here.
 warnings.filterwarnings(
@@ -91,12 +88,7 @@ def page_problems(page_file: Path, root: Path, tracks: PlaylistTracks, clusterin
 
 PAGE_CHECK_SPECS = [
     dg.AssetCheckSpec(
-        name,
-        asset=clusters_page,
-        additional_deps=[raw_tracks, track_clusters],
-        description=description,
-        blocking=True,
-        partitions_def=playlist_partitions,
+        name, asset="clusters_page", description=description, blocking=True, partitions_def=playlist_partitions
     )
     for name, description in {
         "page_links_resolve": "Every link of the page that is not a web address names a file in the output folder.",
@@ -106,36 +98,24 @@ PAGE_CHECK_SPECS = [
 ]
 
 
-@dg.multi_asset_check(
-    specs=PAGE_CHECK_SPECS,
-    ins={"clusters_page": clusters_page.key, "raw_tracks": raw_tracks.key, "track_clusters": track_clusters.key},
-)
-def page_checks(
-    context: dg.AssetCheckExecutionContext,
-    clusters_page: ByPlaylist,
-    raw_tracks: ByPlaylist,
-    track_clusters: ByPlaylist,
-    output: OutputFolder,
-) -> Iterator[dg.AssetCheckResult]:
-    """The checks of ``PAGE_CHECK_SPECS`` on the page of each playlist of the step."""
-    keys = context.partition_keys
-    failed: dict[str, dict[str, list[str]]] = {spec.name: {} for spec in PAGE_CHECK_SPECS}
-    for key in keys:
-        if len(keys) == 1:
-            page, tracks, clustering = clusters_page, raw_tracks, track_clusters
-        else:
-            page, tracks, clustering = clusters_page[key], raw_tracks[key], track_clusters[key]
-        for name, problems in page_problems(Path(page), output.root, tracks, clustering).items():
-            if problems:
-                failed[name][f"{tracks.playlist.name!r} ({key})"] = problems
-    for name, playlists in failed.items():
-        description = "; ".join(f"playlist {playlist}: {', '.join(found)}" for playlist, found in playlists.items())
-        yield dg.AssetCheckResult(
-            check_name=name,
-            passed=not playlists,
-            description=description or None,
-            metadata={"playlists checked": len(keys), "failed playlists": dg.MetadataValue.json(sorted(playlists))},
-        )
+def check_results(
+    context: dg.AssetExecutionContext, problems: dict[str, tuple[str, dict[str, list[str]]]]
+) -> Iterator[dg.Output | dg.AssetCheckEvaluation]:
+    """Each check's result on each page written in the step, on that playlist's partition.
 
-
-ALL_CHECKS = [page_checks]
+    ``problems``: playlist id -> (its name, ``page_problems`` of its page). Dagster's ``AssetCheckResult``
+    records one result per step; a step over several playlists yields an evaluation per partition instead,
+    and the (valueless) output that tells Dagster the check ran.
+    """
+    for spec in PAGE_CHECK_SPECS:
+        yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(spec.key))
+        for key, (playlist, found) in problems.items():
+            yield dg.AssetCheckEvaluation(
+                asset_key=spec.asset_key,
+                check_name=spec.name,
+                passed=not found[spec.name],
+                partition=key,
+                blocking=True,
+                description="; ".join(found[spec.name]) or None,
+                metadata={"playlist": playlist},
+            )

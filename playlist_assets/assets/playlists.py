@@ -4,13 +4,17 @@ Each asset reads its inputs, calls the pure core (sources, analysis, render) for
 and records metadata per playlist. A step covers one playlist (a run from the UI, the sensor or a test) or
 several (a backfill, which ``BACKFILL_POLICY`` splits into runs of up to ``PARTITIONS_PER_RUN`` playlists);
 a step over several playlists passes and receives dicts keyed by playlist id (see ``storage.py``).
+
+A playlist that fails is that playlist's alone (see ``for_each_playlist`` and ``clusters_page``): the others
+of its run get their pages in that same run, and it keeps its previous page, is not recorded as materialized
+(its clusters_page partition shows as failed), and its reason is logged and recorded on clusters_page.
 """
 
 import base64
 import os
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +22,16 @@ import dagster as dg
 import pandas as pd
 
 from playlist_assets.analysis import cluster_features
-from playlist_assets.assets.library import CALLS_SERVICES, GROUP, retried_only_when_transient
+from playlist_assets.assets.checks import PAGE_CHECK_SPECS, check_results, page_problems
+from playlist_assets.assets.each_playlist import (
+    CLUSTERS_PAGE,
+    ByPlaylist,
+    PlaylistFailed,
+    each_playlist,
+    failure_event,
+    for_each_playlist,
+)
+from playlist_assets.assets.library import CALLS_SERVICES, GROUP, LikedSongsUnreadable, retried_only_when_transient
 from playlist_assets.features import FeatureProvider
 from playlist_assets.model import Clustering, PlaylistTracks, reccobeats_known
 from playlist_assets.partitions import check_playlist_id, playlist_partitions
@@ -45,39 +58,6 @@ warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", categor
 #: Settings of every asset of the per-playlist chain.
 PER_PLAYLIST = {"partitions_def": playlist_partitions, "backfill_policy": BACKFILL_POLICY, "group_name": GROUP}
 
-#: A partitioned asset's value in a step: the playlist's value when the step covers one playlist, a dict
-#: of values by playlist id when it covers several (Dagster cannot type-check "one or the other").
-ByPlaylist = Any
-
-
-def for_each_playlist(
-    context: dg.AssetExecutionContext,
-    build: Callable[..., tuple[Any, dict]],
-    summary: Callable[[dict[str, Any]], dict] | None = None,
-    **inputs: ByPlaylist,
-) -> dg.Output:
-    """Call ``build(playlist_id, **that playlist's inputs) -> (value, metadata)`` for each playlist of the step.
-
-    One playlist: its value and metadata. Several: a dict of values by playlist id, with each playlist's
-    metadata on its own partition; or, when ``summary`` is given, ``summary(values)`` on all of them, as
-    figures over the run (recording per partition costs three instance queries per playlist and asset).
-    In a step over several playlists, the first one that fails fails the step, and so its run, with an
-    error naming it: no playlist of the run is recorded as materialized, and a backfill marks them failed.
-    """
-    keys = context.partition_keys
-    if len(keys) == 1:
-        value, metadata = build(keys[0], **inputs)
-        return dg.Output(value, metadata=metadata)
-    values = {}
-    for key in keys:
-        try:
-            values[key], metadata = build(key, **{name: value[key] for name, value in inputs.items()})
-        except Exception as error:
-            raise dg.Failure(f"playlist {key} failed, and with it this run of {len(keys)} playlists: {error}") from error
-        if summary is None:
-            context.add_asset_metadata(metadata, partition_key=key)
-    return dg.Output(values, metadata=summary(values) if summary else None)
-
 
 def write_scatter(root: Path, tracks: PlaylistTracks, clustering: Clustering) -> tuple[Path, bytes | None]:
     """Write the playlist's scatter PNG under ``root``, or remove it when the playlist was not clustered."""
@@ -91,9 +71,14 @@ def write_scatter(root: Path, tracks: PlaylistTracks, clustering: Clustering) ->
 
 
 def render_page(
-    tracks: PlaylistTracks, features: pd.DataFrame, clustering: Clustering, liked: frozenset, image_link: str | None
+    tracks: PlaylistTracks,
+    features: pd.DataFrame,
+    clustering: Clustering,
+    liked: frozenset,
+    image_link: str | None,
+    liked_unreadable: str = "",
 ) -> str:
-    """The playlist's page, its scatter linked as ``image_link`` (none when None)."""
+    """The playlist's page, its scatter linked as ``image_link`` (none when None); see ``render_clusters_page``."""
     return render_clusters_page(
         playlist=tracks.playlist,
         tracks=tracks.tracks,
@@ -103,11 +88,18 @@ def render_page(
         image_link=image_link,
         skipped=tracks.skipped,
         unreadable=tracks.unreadable,
+        liked_unreadable=liked_unreadable,
     )
 
 
 def write_page(
-    root: Path, tracks: PlaylistTracks, features: pd.DataFrame, clustering: Clustering, scatter: str | None, liked: frozenset
+    root: Path,
+    tracks: PlaylistTracks,
+    features: pd.DataFrame,
+    clustering: Clustering,
+    scatter: str | None,
+    liked: frozenset,
+    liked_unreadable: str = "",
 ) -> tuple[Path, str]:
     """Write the playlist's page under ``root``, linking its scatter (a path, or None) relatively; its path and text.
 
@@ -116,7 +108,7 @@ def write_page(
     slug = playlist_slug(tracks.playlist.id, tracks.playlist.name)
     path = page_path(root, slug)
     image_link = relative_link(path, Path(scatter)) if scatter else None
-    page = render_page(tracks, features, clustering, liked, image_link)
+    page = render_page(tracks, features, clustering, liked, image_link, liked_unreadable)
     write_atomically(path, page.encode("utf-8"))
     remove_playlist_outputs(root, tracks.playlist.id, keep_slug=slug)
     return path, page
@@ -133,7 +125,7 @@ def _column_schema(tracks: pd.DataFrame) -> dg.TableSchema:
 
 
 @dg.asset(**PER_PLAYLIST, **CALLS_SERVICES, kinds={"spotify", "pandas"})
-def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> dg.Output:
+def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> Iterator:
     """The playlist's playable tracks; local files, episodes, empty items and duplicates are counted, not kept."""
 
     def fetch(playlist_id: str) -> tuple[PlaylistTracks, dict]:
@@ -150,11 +142,11 @@ def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> dg.
         return {"run: playlists": len(playlists), "run: tracks": sum(len(p.tracks) for p in playlists.values())}
 
     with retried_only_when_transient():
-        return for_each_playlist(context, fetch, totals)
+        yield from for_each_playlist(context, fetch, totals, calls_spotify=True)
 
 
 @dg.asset(**PER_PLAYLIST, **CALLS_SERVICES, kinds={"pandas"})
-def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, features: FeatureProvider) -> dg.Output:
+def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, features: FeatureProvider) -> Iterator:
     """Numeric features per track, with a ``source`` column saying where they came from."""
 
     def look_up(_: str, raw_tracks: PlaylistTracks) -> tuple[pd.DataFrame, dict]:
@@ -170,11 +162,11 @@ def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, fe
         return {"run: playlists": len(found), "run: tracks with features": sum(map(len, found.values()))}
 
     with retried_only_when_transient():
-        return for_each_playlist(context, look_up, totals, raw_tracks=raw_tracks)
+        yield from for_each_playlist(context, look_up, totals, calls_spotify=True, raw_tracks=raw_tracks)
 
 
 @dg.asset(**PER_PLAYLIST, kinds={"scikitlearn"})
-def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist) -> dg.Output:
+def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist) -> Iterator:
     """Cluster per track, distance to its centre and 2-D projection; the chosen k and its silhouette."""
 
     def cluster(_: str, track_features: pd.DataFrame) -> tuple[Clustering, dict]:
@@ -191,13 +183,13 @@ def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist
         by_k = Counter(str(clustering.k) for clustering in clusterings.values())
         return {"run: playlists": len(clusterings), "run: playlists by k": dg.MetadataValue.json(dict(sorted(by_k.items())))}
 
-    return for_each_playlist(context, cluster, totals, track_features=track_features)
+    yield from for_each_playlist(context, cluster, totals, track_features=track_features)
 
 
 @dg.asset(**PER_PLAYLIST, kinds={"matplotlib"})
 def clusters_scatter(
     context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, track_clusters: ByPlaylist, output: OutputFolder
-) -> dg.Output:
+) -> Iterator:
     """The clusters on the 2-D projection, as a PNG beside the pages (its path); none when not clustered.
 
     A run of one playlist also shows the image inline; a backfill run records only its path.
@@ -217,35 +209,46 @@ def clusters_scatter(
     def totals(paths: dict[str, str | None]) -> dict:
         return {"run: playlists": len(paths), "run: images": sum(path is not None for path in paths.values())}
 
-    return for_each_playlist(context, draw, totals, raw_tracks=raw_tracks, track_clusters=track_clusters)
+    yield from for_each_playlist(context, draw, totals, raw_tracks=raw_tracks, track_clusters=track_clusters)
 
 
-@dg.asset(**PER_PLAYLIST, kinds={"markdown"})
+@dg.asset(**PER_PLAYLIST, kinds={"markdown"}, check_specs=PAGE_CHECK_SPECS, output_required=False)
 def clusters_page(
     context: dg.AssetExecutionContext,
     raw_tracks: ByPlaylist,
     track_features: ByPlaylist,
     track_clusters: ByPlaylist,
     clusters_scatter: ByPlaylist,
-    liked_tracks: frozenset,
+    liked_tracks: Any,  # frozenset, or LikedSongsUnreadable
     output: OutputFolder,
-) -> dg.Output:
+) -> Iterator:
     """The page "Clusters in *playlist*": each cluster's size and most representative tracks (its path).
 
     Every materialization, in a backfill too, also shows the page as a markdown preview ("page").
+    The page checks run on each page as soon as it is written. When playlists of the step failed (here or in
+    an earlier step), the others are recorded as materialized one by one, each failure is recorded (see
+    ``failure_event``), and the step then fails naming them, so that the run, its backfill and the failed
+    partitions show as failed and "re-execute" tries them again; their previous pages stay as they were.
     """
+    liked_unreadable = liked_tracks.reason if isinstance(liked_tracks, LikedSongsUnreadable) else ""
+    liked = frozenset() if liked_unreadable else liked_tracks
 
     def write(
         _: str, raw_tracks: PlaylistTracks, track_features: pd.DataFrame, track_clusters: Clustering, clusters_scatter: str | None
-    ) -> tuple[str, dict]:
-        path, page = write_page(output.root, raw_tracks, track_features, track_clusters, clusters_scatter, liked_tracks)
+    ) -> tuple[str, dict, dict[str, list[str]]]:
+        path, page = write_page(
+            output.root, raw_tracks, track_features, track_clusters, clusters_scatter, liked, liked_unreadable
+        )
         placed = len(track_clusters.tracks) if track_clusters.clustered else 0
         metadata = {
             "playlist": raw_tracks.playlist.display_name,
             "path": dg.MetadataValue.path(str(path)),
+            "state": _state(raw_tracks, track_clusters),
             "k": track_clusters.k,
             "silhouette": track_clusters.score,
             "coverage": f"{placed} of {len(raw_tracks.tracks)} tracks placed",
+            "tracks": len(raw_tracks.tracks),
+            "placed": placed,
             "snapshot_id": raw_tracks.playlist.snapshot_id,
             "feature sources": dg.MetadataValue.json(track_features["source"].value_counts().to_dict()),
             **reccobeats_share(track_features),
@@ -255,13 +258,63 @@ def clusters_page(
             metadata["why not clustered"] = raw_tracks.unreadable or (
                 track_clusters.note if len(raw_tracks.tracks) else "no playable tracks"
             )
-        return str(path), metadata
+        if liked_unreadable:
+            metadata["liked songs"] = f"could not be read: {liked_unreadable}"
+        return str(path), metadata, page_problems(path, output.root, raw_tracks, track_clusters)
 
-    return for_each_playlist(
-        context,
-        write,
-        raw_tracks=raw_tracks,
-        track_features=track_features,
-        track_clusters=track_clusters,
-        clusters_scatter=clusters_scatter,
-    )
+    inputs = {
+        "raw_tracks": raw_tracks,
+        "track_features": track_features,
+        "track_clusters": track_clusters,
+        "clusters_scatter": clusters_scatter,
+    }
+    written, failed, problems = {}, {}, {}
+    for item in each_playlist(context, write, False, inputs):
+        if isinstance(item, dg.AssetObservation):
+            yield item
+            continue
+        key, result = item
+        if isinstance(result, PlaylistFailed):
+            failed[key] = result
+        else:
+            path, metadata, found = result
+            written[key] = (path, metadata)
+            problems[key] = (metadata["playlist"], found)
+    yield from _page_materializations(context, written, all_written=not failed)
+    yield from check_results(context, problems)
+    for key, failure in failed.items():
+        yield failure_event(key, failure)
+    if failed:
+        named = "; ".join(f"{failure.playlist or key} ({key}): {failure.reason}" for key, failure in failed.items())
+        raise dg.Failure(
+            f"{len(failed)} of {len(context.partition_keys)} playlists failed, their pages kept as they were: {named}",
+            allow_retries=False,
+        )
+
+
+def _state(tracks: PlaylistTracks, clustering: Clustering) -> str:
+    """The page's state for the index: "unreadable", "page written" or "not clustered"."""
+    if tracks.unreadable:
+        return "unreadable"
+    return "page written" if clustering.clustered else "not clustered"
+
+
+def _page_materializations(
+    context: dg.AssetExecutionContext, written: dict[str, tuple[str, dict]], all_written: bool
+) -> Iterator[dg.Output | dg.AssetMaterialization]:
+    """The pages' output when every playlist of the step was written, else a materialization per written page.
+
+    Dagster records an output as materialized for every partition of the step: a playlist that failed must not be.
+    """
+    if not written:
+        return
+    if not all_written:
+        for key, (_, metadata) in written.items():
+            yield dg.AssetMaterialization(asset_key=CLUSTERS_PAGE, partition=key, metadata=metadata)
+    elif len(written) == 1:
+        [(path, metadata)] = written.values()
+        yield dg.Output(path, metadata=metadata)
+    else:
+        for key, (_, metadata) in written.items():
+            context.add_asset_metadata(metadata, partition_key=key)
+        yield dg.Output({key: path for key, (path, _) in written.items()})

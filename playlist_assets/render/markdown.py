@@ -155,12 +155,14 @@ def render_clusters_page(
     skipped: dict[str, int],
     top_n: int = 10,
     unreadable: str = "",
+    liked_unreadable: str = "",
 ) -> str:
     """The markdown page of ``playlist``: how it was clustered, a table per cluster, what was left out and why.
 
     ``tracks`` is indexed by track id with the TRACK_COLUMNS; ``features`` is indexed by track id and has a
     ``source`` column; tracks missing from ``clustering.tracks`` are listed as not placed.
     A playlist the source could not read (``unreadable``, the reason) gets a page saying only that.
+    ``liked_unreadable``: why Liked Songs could not be read ("" when they could); the page says so in one line.
     """
     name = escape_cell(playlist.display_name)
     if unreadable:
@@ -183,4 +185,6 @@ def render_clusters_page(
         if len(tracks):
             blocks.append("\n".join(render_track_table(by_position, liked)))
     blocks.append(_coverage(len(placed), tracks, features, skipped))
+    if liked_unreadable:
+        blocks.append(f"Liked Songs could not be read: {escape_cell(liked_unreadable)}; hearts are missing")
     return "\n\n".join(blocks) + "\n"

@@ -38,7 +38,11 @@ class SpotifyRefused(Exception):
 
 
 class SpotifyRateLimited(RuntimeError):
-    """Spotify asked (429 Retry-After) to wait longer than ``max_retry_after_seconds``."""
+    """Spotify asked (429 Retry-After) to wait longer than ``max_retry_after_seconds``, until ``until`` (UTC)."""
+
+    def __init__(self, message: str, until: datetime):
+        super().__init__(message)
+        self.until = until
 
 
 class SpotifyUnavailable(RuntimeError):
@@ -212,7 +216,8 @@ class SpotifyClient:
                 raise SpotifyRateLimited(
                     f"Spotify rate-limits this app: it asks to wait {retry_after:.0f} s before the next request "
                     f"(for {url}), more than max_retry_after_seconds={self.max_retry_after_seconds:g}; "
-                    f"try again after {until:%Y-%m-%d %H:%M:%S} UTC"
+                    f"try again after {until:%Y-%m-%d %H:%M:%S} UTC",
+                    until,
                 ) from None
             return "429 Too Many Requests", retry_after
         if status >= 500:
