@@ -8,7 +8,7 @@ playlists get a run, so an unchanged library costs the listing and nothing else.
 import dagster as dg
 
 from playlist_assets import rate_limit
-from playlist_assets.assets import clusters_page, liked_tracks
+from playlist_assets.assets import liked_tracks
 from playlist_assets.assets.index import latest_page_records
 from playlist_assets.jobs import liked_songs_request, playlist_request, refresh_job
 from playlist_assets.model import PlaylistInfo

@@ -14,7 +14,6 @@ from playlist_assets.features import (
     ExportFeatures,
     FeatureChain,
     FeatureProvider,
-    ReccoBeatsFeatures,
     SpotifyAudioFeatures,
 )
 from playlist_assets.model import reccobeats_known

@@ -281,16 +281,6 @@ def test_a_backfill_of_every_playlist_is_launched_from_the_ui(page, shots, envir
         page.locator("tr", has_text="International Pop").first.wait_for()
 
 
-class ChecksNotPerPlaylist(AssertionError):
-    """The page checks do not show a result of their own for every playlist."""
-
-
-@pytest.mark.xfail(
-    raises=ChecksNotPerPlaylist,
-    strict=True,
-    reason="a run over several playlists records one check result (Dagster shows the others 'Skipped') until the "
-    "failures branch records them per partition (issue 12 point 3); remove this mark once merged",
-)
 def test_the_page_checks_then_show_passed_for_every_playlist(page, shots):
     playlists = len(demo_ids())
     with step(page, shots, "11-checks"):
@@ -300,5 +290,4 @@ def test_the_page_checks_then_show_passed_for_every_playlist(page, shots):
             page.get_by_text("Partitions", exact=True).last.click()
             page.get_by_text("Passed").last.wait_for()
             counts = " ".join(page.locator("body").inner_text().split())
-            if not (f"Passed ({playlists})" in counts and "Skipped (0)" in counts):
-                raise ChecksNotPerPlaylist(f"{check}: {counts[-600:]}")
+            assert f"Passed ({playlists})" in counts and "Skipped (0)" in counts, f"{check}: {counts[-600:]}"
