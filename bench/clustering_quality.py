@@ -174,7 +174,7 @@ def _baseline(features: pd.DataFrame, labels_of) -> pd.Series:
 
 
 def _score(figures: Figures, clusters: pd.Series, again: pd.Series, labels: pd.Series, scaled: pd.DataFrame) -> None:
-    k = clusters[clusters >= 1].nunique()
+    k = max(1, clusters[clusters >= 1].nunique())
     figures.ks.append(k)
     truth = labels.reindex(clusters.index)
     figures.nmi.append(normalized_mutual_info_score(truth, clusters))

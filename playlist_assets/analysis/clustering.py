@@ -2,51 +2,48 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import pairwise_distances, silhouette_samples
+from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from playlist_assets.analysis.vocabulary import feature_word
+from playlist_assets.analysis.describe import axis_label, profiles, separation
 from playlist_assets.model import Axis, Clustering
 
 #: Share of the variance the clustering space (PCA) keeps.
 VARIANCE_KEPT = 0.9
 #: Above this many tracks, KMeans is fitted and scored on a fixed random sample of this size.
 SAMPLE_SIZE = 2000
+#: Most clusters tried (fewer for small playlists: at most a quarter of the tracks).
+MAX_K = 6
+#: KMeans starts per k (the best of them is kept).
+N_INIT = 10
 #: A k is eligible only if its smallest cluster has at least this share of the tracks (and 2).
 MIN_CLUSTER_SHARE = 0.03
-#: A k is eligible only if each cluster's mean silhouette is at least this. Kaufman and Rousseeuw's
-#: 0.25 ("no substantial structure" below) gave one cluster for 32 of 36 real Exportify playlists
-#: of 30+ tracks; 0.15 splits genres that overlap, as real ones do, and still keeps one genre whole.
-MIN_CLUSTER_SILHOUETTE = 0.15
-#: For k >= 2, a silhouette must beat a random blob's at the same k by at least this much.
-BLOB_MARGIN = 0.05
-#: Features whose cluster mean is this many standard deviations off the playlist's make a profile.
-PROFILE_MIN_Z = 0.3
-#: Loadings at least this share of the strongest one name an axis.
-AXIS_MIN_SHARE = 0.5
-#: Most words in an axis label or a profile.
-MOST_WORDS = 3
-
+#: The chosen k's silhouette must be at least this many times one random blob's at the same k.
+MIN_BLOB_RATIO = 1.5
+#: The blob has at least this many points (a blob as small as the playlist gives a noisy reference).
+MIN_BLOB_SIZE = 500
+#: The fewest clusters whose ratio to the blob is at least this share of the best k's ratio win.
+NEAR_BEST = 0.9
 
 def cluster_tracks(
-    features: pd.DataFrame, *, min_tracks: int = 8, max_k: int = 10, random_state: int = 0
+    features: pd.DataFrame, *, min_tracks: int = 8, max_k: int = MAX_K, random_state: int = 0
 ) -> Clustering:
     """Cluster tracks (index = unique track ids) by their numeric, finite feature columns.
 
-    Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans
-    runs for k = 2..min(max_k, n // 4). A k is eligible if each of its clusters has at least
-    max(2, 3% of n) tracks and a mean silhouette of at least 0.15. The same search (without
-    the size rule) runs on one random normal blob with the same n and PCA variances, and the
-    eligible k whose silhouette beats the blob's at that k by the most wins, if by at least 0.05; otherwise
-    k = 1 (no natural clusters). Measuring against the blob at the same k matters: the plain
-    best silhouette picks k = 2 whenever one group lies far from all the others.
+    Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans runs for
+    k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(2, 3% of n)
+    tracks. The same KMeans runs on one random normal blob with the same PCA variances (and n, at least 500): a
+    featureless playlist of the same shape. If no eligible k has a silhouette at least 1.5 times the
+    blob's at that k, k = 1 (no natural clusters); otherwise the fewest clusters whose ratio is at least
+    90% of the best k's win (more clusters than the groups split them for a small gain). Real audio
+    features overlap, so real playlists have low silhouettes; measured against the blob's, they still
+    show the groups they have, while one blob (or an even spread) stays one cluster.
     Above 2,000 tracks, KMeans is fitted and scored on a fixed sample of 2,000 of them.
     Fewer than ``min_tracks`` tracks, or no varying column: not clustered (k = 0).
 
@@ -96,8 +93,9 @@ def cluster_tracks(
         feature_columns=tuple(columns),
         axes=axes,
         centres=tracks.groupby("cluster")[["x", "y"]].mean(),
-        profiles=_profiles(pd.DataFrame(scaled, columns=columns), clusters),
+        profiles=profiles(data[columns], scaled, clusters),
         note=note,
+        separation=separation(scores[k] if k >= 2 else None),
     )
 
 
@@ -154,53 +152,42 @@ def _not_clustered(index: pd.Index, note: str) -> Clustering:
     )
 
 
-class _Split(NamedTuple):
-    """One KMeans run: its silhouette, the lowest mean silhouette of a cluster, the labels."""
-
-    score: float
-    weakest: float
-    labels: np.ndarray
-
-
 def _choose_k(
     points: np.ndarray, variances: np.ndarray, ks: range, random_state: int
 ) -> tuple[int, np.ndarray, dict[int, float], str]:
     """k, KMeans labels, silhouette per large-enough k, and a note saying why (see above)."""
     n = len(points)
     min_size = max(2, int(np.ceil(MIN_CLUSTER_SHARE * n)))
-    splits = _splits(points, ks, min_size, random_state)
-    blob = np.random.default_rng(random_state).standard_normal(points.shape) * np.sqrt(variances)
-    blob_splits = _splits(blob, ks, 1, random_state)
-    gains = {
-        k: split.score - blob_splits[k].score
-        for k, split in splits.items()
-        if split.weakest >= MIN_CLUSTER_SILHOUETTE and k in blob_splits
-    }
-    scores = {k: split.score for k, split in splits.items()}
-    best = max(gains, key=gains.get, default=None)
+    blob_size = min(max(n, MIN_BLOB_SIZE), SAMPLE_SIZE)
+    blob = np.random.default_rng(random_state).standard_normal((blob_size, len(variances))) * np.sqrt(variances)
+    splits = _splits(points, ks, random_state)
+    blob_scores = {k: score for k, (score, _) in _splits(blob, ks, random_state).items()}
+    scores = {k: score for k, (score, labels) in splits.items() if np.bincount(labels).min() >= min_size}
+    ratios = {k: score / blob_scores[k] for k, score in scores.items() if blob_scores[k] > 0}
+    best = max(ratios, key=ratios.get, default=None)
     tested = f"k={ks.start}..{ks.stop - 1}" if len(ks) > 1 else f"k={ks.start}"
-    if best is not None and gains[best] >= BLOB_MARGIN:
+    if best is not None and ratios[best] >= MIN_BLOB_RATIO:
+        fewest = min(k for k, ratio in ratios.items() if ratio >= NEAR_BEST * ratios[best])
         note = (
-            f"k={best} chosen over {tested}: its silhouette ({scores[best]:.2f}) beats "
-            f"one random blob's ({blob_splits[best].score:.2f}) by the most"
+            f"k={fewest} chosen over {tested}: its silhouette ({scores[fewest]:.2f}) is {ratios[fewest]:.1f} times "
+            f"that of a featureless random blob of the same shape ({blob_scores[fewest]:.2f}); "
+            + ("no other k does better" if fewest == best else f"the fewest clusters within {NEAR_BEST:.0%} of the best k ({best})")
         )
-        return best, splits[best].labels, scores, note
+        return fewest, splits[fewest][1], scores, note
     if best is None:
-        reason = (
-            f"no split ({tested}) gives clusters that each have at least {min_size} tracks "
-            f"and a mean silhouette of at least {MIN_CLUSTER_SILHOUETTE}"
-        )
+        reason = f"no split ({tested}) gives clusters that each have at least {min_size} tracks"
     else:
         reason = (
-            f"no split ({tested}) has a silhouette clearly above one random blob's "
-            f"(best: k={best}, {scores[best]:.2f} vs {blob_splits[best].score:.2f})"
+            f"no split ({tested}) is clearly more separated than a featureless random blob's "
+            f"(best: k={best}, silhouette {scores[best]:.2f} vs {blob_scores[best]:.2f}; "
+            f"{MIN_BLOB_RATIO} times needed)"
         )
     note = f"No natural clusters: {reason}; shown as one cluster"
     return 1, np.zeros(n, dtype=int), scores, note
 
 
-def _splits(points: np.ndarray, ks: range, min_size: int, random_state: int) -> dict[int, _Split]:
-    """KMeans for each k in ``ks`` whose clusters all have at least ``min_size`` points.
+def _splits(points: np.ndarray, ks: range, random_state: int) -> dict[int, tuple[float, np.ndarray]]:
+    """k -> (silhouette, KMeans labels) for each k in ``ks``.
 
     Above ``SAMPLE_SIZE`` points, KMeans is fitted and scored on a fixed random sample and
     the other points go to the nearest centre. One thread: KMeans adds up its threads'
@@ -212,12 +199,10 @@ def _splits(points: np.ndarray, ks: range, min_size: int, random_state: int) -> 
     with threadpool_limits(limits=1):
         distances = pairwise_distances(points[sample])
         for k in ks:
-            kmeans = KMeans(n_clusters=k, n_init=10, random_state=random_state)
-            labels = kmeans.fit(points[sample]).predict(points)
-            if np.bincount(labels, minlength=k).min() >= min_size:
-                widths = silhouette_samples(distances, labels[sample], metric="precomputed")
-                weakest = pd.Series(widths).groupby(labels[sample]).mean().min()
-                splits[k] = _Split(float(widths.mean()), float(weakest), labels)
+            kmeans = KMeans(n_clusters=k, n_init=N_INIT, random_state=random_state).fit(points[sample])
+            labels = kmeans.predict(points)
+            score = silhouette_score(distances, labels[sample], metric="precomputed") if len(set(labels[sample])) > 1 else 0.0
+            splits[k] = (float(score), labels)
     return splits
 
 
@@ -237,35 +222,10 @@ def _projection(scaled: np.ndarray, columns: pd.Index) -> tuple[np.ndarray, tupl
     pca = PCA(n_components=min(2, scaled.shape[1]), svd_solver="full").fit(scaled)
     xy = pca.transform(scaled)
     axes = [
-        Axis(_axis_label(loadings, columns), float(ratio))
+        Axis(axis_label(loadings, columns), float(ratio))
         for loadings, ratio in zip(pca.components_, pca.explained_variance_ratio_)
     ]
     if len(axes) == 1:
         xy = np.column_stack([xy[:, 0], np.zeros(len(xy))])
         axes.append(Axis("nothing else varies", 0.0))
     return xy, tuple(axes)
-
-
-def _axis_label(loadings: np.ndarray, columns: pd.Index) -> str:
-    """The features loading most on a component, worded by sign: "Energetic · not Acoustic"."""
-    order = np.argsort(-np.abs(loadings), kind="stable")[:MOST_WORDS]
-    threshold = AXIS_MIN_SHARE * abs(loadings[order[0]])
-    return " · ".join(
-        feature_word(columns[i], loadings[i] > 0) for i in order if abs(loadings[i]) >= threshold
-    )
-
-
-def _profiles(scaled: pd.DataFrame, clusters: np.ndarray) -> dict[int, str]:
-    """Cluster -> the features whose mean sets it apart from the playlist's (standardised units)."""
-    if clusters.max() == 1:
-        return {1: "the whole playlist"}
-    profiles = {}
-    for cluster, z in scaled.groupby(clusters).mean().iterrows():
-        strongest = z.abs().sort_values(ascending=False, kind="stable").iloc[:MOST_WORDS]
-        words = [feature_word(c, z[c] > 0) for c in strongest.index if strongest[c] > PROFILE_MIN_Z]
-        profiles[int(cluster)] = (
-            f"{', '.join(words)} (vs. the playlist's average)"
-            if words
-            else "close to the playlist's average"
-        )
-    return profiles

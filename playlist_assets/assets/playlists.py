@@ -186,6 +186,7 @@ def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist
         return clustering, {
             "k": clustering.k,
             "silhouette": clustering.score,
+            "separation": clustering.separation,
             "how k was chosen": clustering.note,
             "silhouette by k": dg.MetadataValue.json({str(k): round(s, 4) for k, s in clustering.scores.items()}),
             "dagster/row_count": len(clustering.tracks),
@@ -250,6 +251,7 @@ def clusters_page(
             "path": dg.MetadataValue.path(str(path)),
             "k": track_clusters.k,
             "silhouette": track_clusters.score,
+            "separation": track_clusters.separation,
             "coverage": f"{placed} of {len(raw_tracks.tracks)} tracks placed",
             "snapshot_id": raw_tracks.playlist.snapshot_id,
         }

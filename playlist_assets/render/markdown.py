@@ -89,10 +89,21 @@ def _how_clustered(clustering: Clustering) -> list[str]:
     features = ", ".join(columns[:-1]) + " and " + columns[-1] if len(columns) > 1 else columns[0]
     placed = count(len(clustering.tracks), "track")
     lines = [escape_cell(f"{count(clustering.k, 'cluster')} among {placed}, by {features}. {clustering.note.rstrip('.')}.")]
+    if clustering.separation:
+        lines.append(escape_cell(_separation_sentence(clustering)))
     if clustering.axes:
         x, y = (f"{escape_cell(axis.label)} ({round(axis.explained_variance * 100)} % of variance)" for axis in clustering.axes)
         lines.append(f"Scatter axes: x = {x}; y = {y}.")
     return lines
+
+
+def _separation_sentence(clustering: Clustering) -> str:
+    """How far to trust the clusters, in words, from how separated they are."""
+    trust = {
+        "well separated": "they are distinct groups",
+        "partly separated": "they are groups with blurred edges",
+    }.get(clustering.separation, "read them as leanings within one continuous playlist, not as separate groups")
+    return f"How distinct the clusters are: {clustering.separation} (silhouette {clustering.score:.2f}, on a scale of -1 to 1); {trust}."
 
 
 def _cluster_blocks(

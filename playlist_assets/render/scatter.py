@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from functools import cache
 
 import matplotlib
@@ -19,6 +20,7 @@ from playlist_assets.render.markdown import count
 FIGURE_SIZE = (9, 6)  # inches
 DPI = 100
 STYLE = "default"  # matplotlib's own defaults, whatever the user's matplotlibrc says: same input, same bytes
+TITLE_WIDTH = 70  # characters per line of the title: a longer name wraps onto more lines instead of being clipped
 
 
 @cache
@@ -58,13 +60,27 @@ def build_scatter_figure(clustering: Clustering, title: str) -> Figure:
                 label=f"Cluster {cluster} ({count(len(members), 'track')})",
             )
         centres = clustering.centres
-        ax.scatter(centres["x"], centres["y"], s=120, marker="X", color="black", label="Centre")
+        ax.scatter(
+            centres["x"],
+            centres["y"],
+            s=160,
+            marker="X",
+            color=[_colour(int(cluster), clustering.k) for cluster in centres.index],
+            edgecolors="black",
+            linewidths=1.5,
+            label="Centre",
+        )
         x_axis, y_axis = clustering.axes
         ax.set_xlabel(_axis_label(x_axis.label, x_axis.explained_variance), parse_math=False)
         ax.set_ylabel(_axis_label(y_axis.label, y_axis.explained_variance), parse_math=False)
-        ax.set_title(drawable(title) or "Clusters", parse_math=False)
+        ax.set_title(_wrapped(drawable(title) or "Clusters"), parse_math=False)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return figure
+
+
+def _wrapped(title: str) -> str:
+    """``title`` on lines of at most ``TITLE_WIDTH`` characters (long words broken too)."""
+    return "\n".join(textwrap.wrap(title, TITLE_WIDTH))
 
 
 def _axis_label(label: str, explained_variance: float) -> str:
