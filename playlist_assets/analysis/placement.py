@@ -71,11 +71,16 @@ def cluster_features(features: pd.DataFrame, *, min_tracks: int = 8) -> Clusteri
     return cluster_tracks(_numbers(features)[columns].dropna(), min_tracks=min_tracks)
 
 
-def not_placed_reasons(features: pd.DataFrame, track_ids: pd.Index, *, min_tracks: int = 8) -> pd.Series:
-    """Why each of ``track_ids`` is left out of the clustering of ``features``, indexed by track id."""
+def not_placed_reasons(
+    features: pd.DataFrame, track_ids: pd.Index, columns: tuple[str, ...] | None = None, *, min_tracks: int = 8
+) -> pd.Series:
+    """Why each of ``track_ids`` is left out of the clustering of ``features`` by ``columns`` (default: the
+    columns ``cluster_features`` chooses), indexed by track id."""
     raw = features.drop(columns="source", errors="ignore").astype(float).reindex(track_ids)
     numbers = _numbers(features).reindex(track_ids)
-    columns = list(choose_feature_columns(features, min_tracks=min_tracks))
+    if columns is None:
+        columns = choose_feature_columns(features, min_tracks=min_tracks)
+    columns = [c for c in columns if c in numbers.columns]
     audio = any(c not in METADATA_COLUMNS for c in columns)
     measured = [c for c in numbers.columns if c not in METADATA_COLUMNS]
 

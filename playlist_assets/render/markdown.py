@@ -141,8 +141,10 @@ def _coverage(placed: int, tracks: pd.DataFrame, features: pd.DataFrame, skipped
     return " · ".join(parts)
 
 
-def _not_placed_blocks(not_placed: pd.DataFrame, features: pd.DataFrame, liked: frozenset[str]) -> list[str]:
-    reasons = Counter(not_placed_reasons(features, not_placed.index))
+def _not_placed_blocks(
+    not_placed: pd.DataFrame, features: pd.DataFrame, clustering: Clustering, liked: frozenset[str]
+) -> list[str]:
+    reasons = Counter(not_placed_reasons(features, not_placed.index, clustering.feature_columns))
     why = "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()))
     table = "\n".join(render_track_table(not_placed, liked))
     return ["## Not placed", f"{count(len(not_placed), 'track')} not placed ({why})", table]
@@ -180,7 +182,7 @@ def render_clusters_page(
             blocks += _cluster_blocks(int(cluster), tracks.loc[members.index], clustering, liked, top_n)
         not_placed = by_position[~by_position.index.isin(placed.index)]
         if len(not_placed):
-            blocks += _not_placed_blocks(not_placed, features, liked)
+            blocks += _not_placed_blocks(not_placed, features, clustering, liked)
     else:
         why = clustering.note if len(tracks) else "this playlist has no playable tracks"
         blocks.append(f"Not clustered — {escape_cell(why)}")
