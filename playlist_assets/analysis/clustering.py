@@ -23,7 +23,7 @@ MAX_K = 6
 #: KMeans starts per k (the best of them is kept).
 N_INIT = 10
 #: A k is eligible only if its smallest cluster has at least this share of the tracks (and 2).
-MIN_CLUSTER_SHARE = 0.03
+MIN_CLUSTER_SHARE = 0.01
 #: The chosen k's silhouette must be at least this many times one random blob's at the same k.
 MIN_BLOB_RATIO = 1.5
 #: The blob has at least this many points (a blob as small as the playlist gives a noisy reference).
@@ -37,7 +37,7 @@ def cluster_tracks(
     """Cluster tracks (index = unique track ids) by their numeric, finite feature columns.
 
     Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans runs for
-    k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(2, 3% of n)
+    k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(2, 1% of n)
     tracks. The same KMeans runs on one random normal blob with the same PCA variances (and n, at least 500): a
     featureless playlist of the same shape. If no eligible k has a silhouette at least 1.5 times the
     blob's at that k, k = 1 (no natural clusters); otherwise the fewest clusters whose ratio is at least
