@@ -20,8 +20,9 @@ VARIANCE_KEPT = 0.9
 SAMPLE_SIZE = 2000
 #: Most clusters tried (fewer for small playlists: at most a quarter of the tracks).
 MAX_K = 6
-#: KMeans starts per k (the best of them is kept).
+#: KMeans starts per k (the best of them is kept): on the tracks, and on the blob (whose splits are all alike).
 N_INIT = 10
+BLOB_N_INIT = 3
 #: A k is eligible only if its smallest cluster has at least this share of the tracks (and 2).
 MIN_CLUSTER_SHARE = 0.01
 #: The chosen k's silhouette must be at least this many times one random blob's at the same k.
@@ -160,8 +161,8 @@ def _choose_k(
     min_size = max(2, int(np.ceil(MIN_CLUSTER_SHARE * n)))
     blob_size = min(max(n, MIN_BLOB_SIZE), SAMPLE_SIZE)
     blob = np.random.default_rng(random_state).standard_normal((blob_size, len(variances))) * np.sqrt(variances)
-    splits = _splits(points, ks, random_state)
-    blob_scores = {k: score for k, (score, _) in _splits(blob, ks, random_state).items()}
+    splits = _splits(points, ks, random_state, N_INIT)
+    blob_scores = {k: score for k, (score, _) in _splits(blob, ks, random_state, BLOB_N_INIT).items()}
     scores = {k: score for k, (score, labels) in splits.items() if np.bincount(labels).min() >= min_size}
     ratios = {k: score / blob_scores[k] for k, score in scores.items() if blob_scores[k] > 0}
     best = max(ratios, key=ratios.get, default=None)
@@ -186,7 +187,7 @@ def _choose_k(
     return 1, np.zeros(n, dtype=int), scores, note
 
 
-def _splits(points: np.ndarray, ks: range, random_state: int) -> dict[int, tuple[float, np.ndarray]]:
+def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> dict[int, tuple[float, np.ndarray]]:
     """k -> (silhouette, KMeans labels) for each k in ``ks``.
 
     Above ``SAMPLE_SIZE`` points, KMeans is fitted and scored on a fixed random sample and
@@ -199,7 +200,7 @@ def _splits(points: np.ndarray, ks: range, random_state: int) -> dict[int, tuple
     with threadpool_limits(limits=1):
         distances = pairwise_distances(points[sample])
         for k in ks:
-            kmeans = KMeans(n_clusters=k, n_init=N_INIT, random_state=random_state).fit(points[sample])
+            kmeans = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(points[sample])
             labels = kmeans.predict(points)
             score = silhouette_score(distances, labels[sample], metric="precomputed") if len(set(labels[sample])) > 1 else 0.0
             splits[k] = (float(score), labels)
