@@ -79,7 +79,8 @@ def build_scatter_figure(clustering: Clustering, title: str) -> Figure:
         ax.set_xlabel(_axis_label(x_axis.label, x_axis.explained_variance), parse_math=False)
         ax.set_ylabel(_axis_label(y_axis.label, y_axis.explained_variance), parse_math=False)
         ax.set_title(title_lines, parse_math=False)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+        legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+        legend.legend_handles[-1].set_facecolor("white")  # the centres' entry: each centre has its cluster's colour
     return figure
 
 
