@@ -167,15 +167,7 @@ def test_out_of_range_values_are_not_placed_and_the_reason_names_the_column(colu
     assert clustering.clustered and column in clustering.feature_columns
     assert {"t003", "t004"}.isdisjoint(clustering.tracks.index) and len(clustering.tracks) == 28
     assert set(not_placed_reasons(features, pd.Index(["t003", "t004"]))) == {reason}
-    page = render_clusters_page(
-        playlist=PlaylistInfo(id="p" * 22, name="Ranges", snapshot_id="s"),
-        tracks=track_table(features.index),
-        features=features,
-        clustering=clustering,
-        liked=frozenset(),
-        image_link=None,
-        skipped={},
-    )
+    page = page_of(features, clustering)
     assert f"2 tracks not placed ({reason}: 2)" in page
     assert "Coverage: 28 of 30 tracks placed" in page
 
@@ -197,15 +189,7 @@ def test_durations_within_a_second_are_not_split_and_the_page_lists_the_tracks()
 
     clustering = cluster_features(features)
     assert not clustering.clustered and clustering.note == NOTHING_VARIES
-    page = render_clusters_page(
-        playlist=PlaylistInfo(id="p" * 22, name="Same length", snapshot_id="s"),
-        tracks=track_table(features.index),
-        features=features,
-        clustering=clustering,
-        liked=frozenset(),
-        image_link=None,
-        skipped={},
-    )
+    page = page_of(features, clustering)
     assert "vary too little between the tracks" in page
     assert all(f"Song {i} " in page for i in range(24))
 
@@ -226,6 +210,19 @@ def test_an_even_spread_of_release_years_is_not_called_clusters():
 
     clustering = cluster_features(features)
     assert clustering.feature_columns == ("release_year",) and clustering.k == 1, clustering.note
+
+
+def page_of(features: pd.DataFrame, clustering) -> str:
+    """The page of a playlist of the tracks of ``features``, named "Song 0", "Song 1"..."""
+    return render_clusters_page(
+        playlist=PlaylistInfo(id="p" * 22, name="Playlist", snapshot_id="s"),
+        tracks=track_table(features.index),
+        features=features,
+        clustering=clustering,
+        liked=frozenset(),
+        image_link=None,
+        skipped={},
+    )
 
 
 def track_table(track_ids: pd.Index) -> pd.DataFrame:
