@@ -27,8 +27,8 @@ BLOB_N_INIT = 3
 MIN_CLUSTER_SHARE = 0.01
 #: The chosen k's silhouette must be at least this many times one random blob's at the same k.
 MIN_BLOB_RATIO = 1.5
-#: The blob has at least this many points (a blob as small as the playlist gives a noisy reference).
-MIN_BLOB_SIZE = 500
+#: Points of the blob, whatever the playlist's size (a blob as small as a playlist gives a noisy reference).
+BLOB_SIZE = 500
 #: The fewest clusters whose ratio to the blob is at least this share of the best k's ratio win.
 NEAR_BEST = 0.9
 
@@ -39,7 +39,7 @@ def cluster_tracks(
 
     Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans runs for
     k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(2, 1% of n)
-    tracks. The same KMeans runs on one random normal blob with the same PCA variances (and n, at least 500): a
+    tracks. The same KMeans runs on one random normal blob of 500 points with the same PCA variances: a
     featureless playlist of the same shape. If no eligible k has a silhouette at least 1.5 times the
     blob's at that k, k = 1 (no natural clusters); otherwise the fewest clusters whose ratio is at least
     90% of the best k's win (more clusters than the groups split them for a small gain). Real audio
@@ -159,8 +159,7 @@ def _choose_k(
     """k, KMeans labels, silhouette per large-enough k, and a note saying why (see above)."""
     n = len(points)
     min_size = max(2, int(np.ceil(MIN_CLUSTER_SHARE * n)))
-    blob_size = min(max(n, MIN_BLOB_SIZE), SAMPLE_SIZE)
-    blob = np.random.default_rng(random_state).standard_normal((blob_size, len(variances))) * np.sqrt(variances)
+    blob = np.random.default_rng(random_state).standard_normal((BLOB_SIZE, len(variances))) * np.sqrt(variances)
     splits = _splits(points, ks, random_state, N_INIT)
     blob_scores = {k: score for k, (score, _) in _splits(blob, ks, random_state, BLOB_N_INIT).items()}
     scores = {k: score for k, (score, labels) in splits.items() if np.bincount(labels).min() >= min_size}
