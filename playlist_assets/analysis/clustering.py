@@ -23,8 +23,9 @@ MAX_K = 6
 #: KMeans starts per k (the best of them is kept): on the tracks, and on the blob (whose splits are all alike).
 N_INIT = 10
 BLOB_N_INIT = 3
-#: A k is eligible only if its smallest cluster has at least this share of the tracks (and 2).
+#: A k is eligible only if its smallest cluster has at least this share of the tracks, and this many.
 MIN_CLUSTER_SHARE = 0.01
+MIN_CLUSTER_SIZE = 3
 #: The chosen k's silhouette must be at least this many times one random blob's at the same k.
 MIN_BLOB_RATIO = 1.5
 #: Points of the blob, whatever the playlist's size (a blob as small as a playlist gives a noisy reference).
@@ -38,7 +39,7 @@ def cluster_tracks(
     """Cluster tracks (index = unique track ids) by their numeric, finite feature columns.
 
     Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans runs for
-    k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(2, 1% of n)
+    k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(3, 1% of n)
     tracks. The same KMeans runs on one random normal blob of 500 points with the same PCA variances: a
     featureless playlist of the same shape. If no eligible k has a silhouette at least 1.5 times the
     blob's at that k, k = 1 (no natural clusters); otherwise the fewest clusters whose ratio is at least
@@ -158,7 +159,7 @@ def _choose_k(
 ) -> tuple[int, np.ndarray, dict[int, float], str]:
     """k, KMeans labels, silhouette per large-enough k, and a note saying why (see above)."""
     n = len(points)
-    min_size = max(2, int(np.ceil(MIN_CLUSTER_SHARE * n)))
+    min_size = max(MIN_CLUSTER_SIZE, int(np.ceil(MIN_CLUSTER_SHARE * n)))
     blob = np.random.default_rng(random_state).standard_normal((BLOB_SIZE, len(variances))) * np.sqrt(variances)
     splits = _splits(points, ks, random_state, N_INIT)
     blob_scores = {k: score for k, (score, _) in _splits(blob, ks, random_state, BLOB_N_INIT).items()}
