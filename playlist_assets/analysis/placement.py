@@ -40,8 +40,8 @@ OUT_OF_RANGE = 1e12
 NO_FEATURES = "no features from any provider"
 NO_AUDIO = "no audio features from any provider"
 NOTHING_VARIES = (
-    "no audio features from any provider, and release year, duration and explicit vary too little between "
-    "the tracks to group them (at least 2 years, 30 seconds or one track in ten explicit)"
+    "no audio features from any provider, and no release year, duration or explicit flag known for nearly "
+    "every track varies enough to group them (at least 2 years, 30 seconds or one track in ten explicit)"
 )
 
 
