@@ -151,6 +151,17 @@ def test_one_normal_distribution_has_no_natural_clusters(seed):
     assert result.k == 1, result.note
 
 
+@pytest.mark.parametrize("n", [20, 30, 40])
+def test_a_small_normal_distribution_has_no_natural_clusters(n):
+    """A few dozen points split by KMeans look more clustered than 500 do: the blob is the playlist's size."""
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        features = pd.DataFrame(rng.multivariate_normal(np.zeros(6), np.eye(6) + 0.5, n), index=track_ids(rng, n))
+        features.columns = AUDIO[:6]
+        result = cluster_tracks(features)
+        assert result.k == 1, (seed, result.note)
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_an_even_spread_is_not_called_clusters(seed):
     rng = np.random.default_rng(seed)

@@ -28,8 +28,11 @@ MIN_CLUSTER_SHARE = 0.01
 MIN_CLUSTER_SIZE = 3
 #: The chosen k's silhouette must be at least this many times one random blob's at the same k.
 MIN_BLOB_RATIO = 1.5
-#: Points of the blob, whatever the playlist's size (a blob as small as a playlist gives a noisy reference).
+#: Points of the blob the ratios that choose k are taken against.
 BLOB_SIZE = 500
+#: Below ``BLOB_SIZE`` tracks, whether there are clusters at all is judged against this many blobs of the
+#: playlist's own size, averaged: a few dozen points split by KMeans look more clustered than 500 do.
+SMALL_BLOBS = 3
 #: The fewest clusters whose ratio to the blob is at least this share of the best k's ratio win.
 NEAR_BEST = 0.9
 
@@ -160,14 +163,15 @@ def _choose_k(
     """k, KMeans labels, silhouette per large-enough k, and a note saying why (see above)."""
     n = len(points)
     min_size = max(MIN_CLUSTER_SIZE, int(np.ceil(MIN_CLUSTER_SHARE * n)))
-    blob = np.random.default_rng(random_state).standard_normal((BLOB_SIZE, len(variances))) * np.sqrt(variances)
     splits = _splits(points, ks, random_state, N_INIT)
-    blob_scores = {k: score for k, (score, _) in _splits(blob, ks, random_state, BLOB_N_INIT).items()}
+    blob_scores = _blob_scores(variances, BLOB_SIZE, 1, ks, random_state)
+    own_scores = blob_scores if n >= BLOB_SIZE else _blob_scores(variances, n, SMALL_BLOBS, ks, random_state)
     scores = {k: score for k, (score, labels) in splits.items() if np.bincount(labels).min() >= min_size}
     ratios = {k: score / blob_scores[k] for k, score in scores.items() if blob_scores[k] > 0}
-    best = max(ratios, key=ratios.get, default=None)
+    own_ratios = {k: score / own_scores[k] for k, score in scores.items() if own_scores[k] > 0}
+    best, own_best = (max(r, key=r.get, default=None) for r in (ratios, own_ratios))
     tested = f"k={ks.start}..{ks.stop - 1}" if len(ks) > 1 else f"k={ks.start}"
-    if best is not None and ratios[best] >= MIN_BLOB_RATIO:
+    if best is not None and own_best is not None and own_ratios[own_best] >= MIN_BLOB_RATIO:
         fewest = min(k for k, ratio in ratios.items() if ratio >= NEAR_BEST * ratios[best])
         note = (
             f"k={fewest} chosen over {tested}: its silhouette ({scores[fewest]:.2f}) is {ratios[fewest]:.1f} times "
@@ -175,16 +179,25 @@ def _choose_k(
             + ("no other k does better" if fewest == best else f"the fewest clusters within {NEAR_BEST:.0%} of the best k ({best})")
         )
         return fewest, splits[fewest][1], scores, note
-    if best is None:
+    if own_best is None:
         reason = f"no split ({tested}) gives clusters that each have at least {min_size} tracks"
     else:
         reason = (
-            f"no split ({tested}) is clearly more separated than a featureless random blob's "
-            f"(best: k={best}, silhouette {scores[best]:.2f} vs {blob_scores[best]:.2f}; "
+            f"no split ({tested}) is clearly more separated than a featureless random blob's of {min(n, BLOB_SIZE)} "
+            f"points (best: k={own_best}, silhouette {scores[own_best]:.2f} vs {own_scores[own_best]:.2f}; "
             f"{MIN_BLOB_RATIO} times needed)"
         )
     note = f"No natural clusters: {reason}; shown as one cluster"
     return 1, np.zeros(n, dtype=int), scores, note
+
+
+def _blob_scores(variances: np.ndarray, size: int, count: int, ks: range, random_state: int) -> dict[int, float]:
+    """k -> mean silhouette of KMeans on ``count`` featureless random normal blobs of ``size`` points with
+    the PCA variances ``variances``."""
+    rng = np.random.default_rng(random_state)
+    blobs = [rng.standard_normal((size, len(variances))) * np.sqrt(variances) for _ in range(count)]
+    runs = [_splits(blob, ks, random_state, BLOB_N_INIT) for blob in blobs]
+    return {k: float(np.mean([run[k][0] for run in runs])) for k in ks}
 
 
 def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> dict[int, tuple[float, np.ndarray]]:
