@@ -166,14 +166,18 @@ def _choose_k(
     n = len(points)
     min_size = max(MIN_CLUSTER_SIZE, int(np.ceil(MIN_CLUSTER_SHARE * n)))
     splits = _splits(points, ks, random_state, N_INIT)
-    blob_scores = _blob_scores(variances, BLOB_SIZE, 1, ks, random_state)
-    own_scores = blob_scores if n >= BLOB_SIZE else _blob_scores(variances, n, SMALL_BLOBS, ks, random_state)
+    blob = _blobs(variances, BLOB_SIZE, 1, random_state)[0]
+    blob_scores = {k: score for k, (score, _) in _splits(blob, ks, random_state, BLOB_N_INIT).items()}
     scores = {k: score for k, (score, labels) in splits.items() if np.bincount(labels).min() >= min_size}
     ratios = {k: score / blob_scores[k] for k, score in scores.items() if blob_scores[k] > 0}
-    own_ratios = {k: score / own_scores[k] for k, score in scores.items() if own_scores[k] > 0}
-    best, own_best = (max(r, key=r.get, default=None) for r in (ratios, own_ratios))
+    best = max(ratios, key=ratios.get, default=None)
     tested = f"k={ks.start}..{ks.stop - 1}" if len(ks) > 1 else f"k={ks.start}"
-    if best is not None and own_best is not None and own_ratios[own_best] >= MIN_BLOB_RATIO:
+    passing = sorted((k for k in ratios if ratios[k] >= MIN_BLOB_RATIO), key=ratios.get, reverse=True)
+    small_blobs = _blobs(variances, n, SMALL_BLOBS, random_state) if n < BLOB_SIZE and passing else []
+    confirmed = next(
+        (k for k in passing if scores[k] >= MIN_BLOB_RATIO * _mean_score(small_blobs, k, random_state)), None
+    )
+    if confirmed is not None:
         fewest = min(k for k, ratio in ratios.items() if ratio >= NEAR_BEST * ratios[best])
         note = (
             f"k={fewest} chosen over {tested}: its silhouette ({scores[fewest]:.2f}) is {ratios[fewest]:.1f} times "
@@ -181,25 +185,34 @@ def _choose_k(
             + ("no other k does better" if fewest == best else f"the fewest clusters within {NEAR_BEST:.0%} of the best k ({best})")
         )
         return fewest, splits[fewest][1], scores, note
-    if own_best is None:
+    if best is None:
         reason = f"no split ({tested}) gives clusters that each have at least {min_size} tracks"
+    elif not passing:
+        reason = (
+            f"no split ({tested}) is clearly more separated than a featureless random blob's "
+            f"(best: k={best}, silhouette {scores[best]:.2f} vs {blob_scores[best]:.2f}; "
+            f"{MIN_BLOB_RATIO} times needed)"
+        )
     else:
         reason = (
-            f"no split ({tested}) is clearly more separated than a featureless random blob's of {min(n, BLOB_SIZE)} "
-            f"points (best: k={own_best}, silhouette {scores[own_best]:.2f} vs {own_scores[own_best]:.2f}; "
-            f"{MIN_BLOB_RATIO} times needed)"
+            f"no split ({tested}) is clearly more separated than featureless random blobs of as few points as "
+            f"the playlist ({n}), which a few points make look clustered (k={best}: silhouette {scores[best]:.2f} vs "
+            f"{_mean_score(small_blobs, best, random_state):.2f}; {MIN_BLOB_RATIO} times needed)"
         )
     note = f"No natural clusters: {reason}; shown as one cluster"
     return 1, np.zeros(n, dtype=int), scores, note
 
 
-def _blob_scores(variances: np.ndarray, size: int, count: int, ks: range, random_state: int) -> dict[int, float]:
-    """k -> mean silhouette of KMeans on ``count`` featureless random normal blobs of ``size`` points with
-    the PCA variances ``variances``."""
+def _blobs(variances: np.ndarray, size: int, count: int, random_state: int) -> list[np.ndarray]:
+    """``count`` featureless random normal blobs of ``size`` points with the PCA variances ``variances``."""
     rng = np.random.default_rng(random_state)
-    blobs = [rng.standard_normal((size, len(variances))) * np.sqrt(variances) for _ in range(count)]
-    runs = [_splits(blob, ks, random_state, BLOB_N_INIT) for blob in blobs]
-    return {k: float(np.mean([run[k][0] for run in runs])) for k in ks}
+    return [rng.standard_normal((size, len(variances))) * np.sqrt(variances) for _ in range(count)]
+
+
+def _mean_score(blobs: list[np.ndarray], k: int, random_state: int) -> float:
+    """The mean silhouette of KMeans with ``k`` clusters on ``blobs`` (0 for none)."""
+    scores = [_splits(blob, range(k, k + 1), random_state, BLOB_N_INIT)[k][0] for blob in blobs]
+    return float(np.mean(scores)) if scores else 0.0
 
 
 def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> dict[int, tuple[float, np.ndarray]]:
