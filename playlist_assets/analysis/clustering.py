@@ -76,7 +76,8 @@ def cluster_tracks(
     points = space.transform(scaled)
     distinct = len(np.unique(scaled, axis=0))
     ks = range(2, min(max_k, max(2, n // 4), distinct) + 1)
-    k, labels, scores, note = _choose_k(points, space.explained_variance_, ks, random_state)
+    with threadpool_limits(limits=1):  # entering costs milliseconds: once per playlist
+        k, labels, scores, note = _choose_k(points, space.explained_variance_, ks, random_state)
     clusters = _numbered(labels)
     centres = np.array([points[clusters == c].mean(axis=0) for c in range(1, k + 1)])
     distance = np.linalg.norm(points - centres[clusters - 1], axis=1)
@@ -219,19 +220,18 @@ def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> di
     """k -> (silhouette, KMeans labels) for each k in ``ks``.
 
     Above ``SAMPLE_SIZE`` points, KMeans is fitted and scored on a fixed random sample and
-    the other points go to the nearest centre. One thread: KMeans adds up its threads'
-    partial sums in whatever order they finish, which would change the last bits.
+    the other points go to the nearest centre. Called under one thread (see ``cluster_tracks``): KMeans
+    adds up its threads' partial sums in whatever order they finish, which would change the last bits.
     """
     rng = np.random.default_rng(random_state)
     sample = np.sort(rng.choice(len(points), min(len(points), SAMPLE_SIZE), replace=False))
     splits = {}
-    with threadpool_limits(limits=1):
-        distances = pairwise_distances(points[sample])
-        for k in ks:
-            kmeans = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(points[sample])
-            labels = kmeans.predict(points)
-            score = silhouette_score(distances, labels[sample], metric="precomputed") if len(set(labels[sample])) > 1 else 0.0
-            splits[k] = (float(score), labels)
+    distances = pairwise_distances(points[sample])
+    for k in ks:
+        kmeans = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(points[sample])
+        labels = kmeans.predict(points)
+        score = silhouette_score(distances, labels[sample], metric="precomputed") if len(set(labels[sample])) > 1 else 0.0
+        splits[k] = (float(score), labels)
     return splits
 
 
