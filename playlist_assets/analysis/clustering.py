@@ -44,11 +44,11 @@ def cluster_tracks(
     Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans runs for
     k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(3, 1% of n)
     tracks. The same KMeans runs on random normal blobs with the same PCA variances: featureless
-    playlists of the same shape. If no eligible k has a silhouette at least 1.5 times that of blobs of the
-    playlist's own size (the mean of 3 below 500 tracks; a few dozen points split by KMeans look more
-    clustered than many), k = 1 (no natural clusters); otherwise, by the ratio to one blob of 500 points,
-    the fewest clusters whose ratio is at least 90% of the best k's win (more clusters than the groups
-    split them for a small gain). Real audio features overlap, so real playlists have low silhouettes;
+    playlists of the same shape. If no eligible k has a silhouette at least 1.5 times that of one blob of
+    500 points and, below 500 tracks, of the mean of 3 blobs of the playlist's own size (a few dozen points
+    split by KMeans look more clustered than many), k = 1 (no natural clusters); otherwise, by the ratio to
+    the 500-point blob, the fewest clusters whose ratio is at least 90% of the best k's win (more clusters
+    than the groups split them for a small gain). Real audio features overlap, so real playlists have low silhouettes;
     measured against the blob's, they still show the groups they have, while one blob (or an even
     spread) stays one cluster.
     Above 2,000 tracks, KMeans is fitted and scored on a fixed sample of 2,000 of them.
