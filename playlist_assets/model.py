@@ -131,6 +131,8 @@ class Clustering:
     centres: pd.DataFrame  # index cluster, columns x, y (centres in the 2-D projection)
     profiles: dict[int, str]  # cluster -> what sets it apart, in words
     note: str  # how k was chosen, or why the playlist was not clustered
+    #: How separated the clusters are, in plain words ("well separated", "overlapping tendencies"); "" when k < 2.
+    separation: str = ""
 
     @property
     def clustered(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,7 +88,7 @@ def test_finds_the_genres_of_a_mixed_playlist(sizes, seed):
     features, truth = playlist(seed, sizes)
     result = cluster_tracks(features)
     assert result.k == len(sizes), result.note
-    assert result.note.startswith(f"k={len(sizes)} chosen over k=2..10")
+    assert result.note.startswith(f"k={len(sizes)} chosen over k=2..6")
     assert result.score == result.scores[result.k]
     assert adjusted_rand_score(truth, result.tracks["cluster"]) > 0.95
     assert sorted(result.profiles) == list(range(1, result.k + 1))
@@ -106,7 +108,10 @@ def test_two_overlapping_genres_are_still_told_apart(seed):
     features, truth = playlist(seed, {"dance pop": 60, "rap": 40}, spread=10)
     result = cluster_tracks(features)
     assert result.k >= 2, result.note
-    assert adjusted_rand_score(truth, result.tracks["cluster"]) > 0.7
+    # a wide genre may be split in two; each cluster is still mostly one genre, and each genre has its own
+    by_cluster = pd.crosstab(result.tracks["cluster"], truth)
+    assert (by_cluster.max(axis=1) >= 0.85 * by_cluster.sum(axis=1)).all()
+    assert set(by_cluster.idxmax(axis=1)) == {"dance pop", "rap"}
 
 
 def test_profiles_say_what_sets_a_cluster_apart():
@@ -115,6 +120,13 @@ def test_profiles_say_what_sets_a_cluster_apart():
     classical = result.tracks["cluster"][truth == "classical"].mode()[0]
     assert "Instrumental" in result.profiles[classical] or "Acoustic" in result.profiles[classical]
     assert "not Acoustic" not in result.profiles[classical]
+    # each word carries the cluster's mean and the playlist's, in the column's own units
+    acoustic = re.search(r"Acoustic \(acousticness (\d\.\d\d) vs (\d\.\d\d)\)", result.profiles[classical])
+    assert acoustic, result.profiles[classical]
+    members = features["acousticness"][result.tracks["cluster"] == classical]
+    assert acoustic.groups() == (f"{members.mean():.2f}", f"{features['acousticness'].mean():.2f}")
+    loud = next(p for c, p in result.profiles.items() if "Loud" in p or "Quiet" in p)
+    assert re.search(r"(Loud|Quiet) \(loudness -\d+\.\d vs -\d+\.\d dB\)", loud), loud
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
@@ -127,6 +139,34 @@ def test_one_genre_has_no_natural_clusters(seed):
     assert (result.tracks["cluster"] == 1).all()
     assert result.profiles == {1: "the whole playlist"}
     assert list(result.centres.index) == [1]
+    assert result.separation == ""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_normal_distribution_has_no_natural_clusters(seed):
+    rng = np.random.default_rng(seed)
+    features = pd.DataFrame(rng.multivariate_normal(np.zeros(6), np.eye(6) + 0.5, 300), index=track_ids(rng, 300))
+    features.columns = AUDIO[:6]
+    result = cluster_tracks(features)
+    assert result.k == 1, result.note
+
+
+@pytest.mark.parametrize("n", [20, 30, 40])
+def test_a_small_normal_distribution_has_no_natural_clusters(n):
+    """A few dozen points split by KMeans look more clustered than 500 do: the blob is the playlist's size."""
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        features = pd.DataFrame(rng.multivariate_normal(np.zeros(6), np.eye(6) + 0.5, n), index=track_ids(rng, n))
+        features.columns = AUDIO[:6]
+        result = cluster_tracks(features)
+        assert result.k == 1, (seed, result.note)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_an_even_spread_is_not_called_clusters(seed):
+    rng = np.random.default_rng(seed)
+    years = pd.DataFrame({"release_year": rng.uniform(1970, 2024, 120)}, index=track_ids(rng, 120))
+    assert cluster_tracks(years).k == 1
 
 
 @pytest.mark.parametrize("columns", [["tempo"], ["tempo", "energy"]])
@@ -147,7 +187,7 @@ def test_clusters_are_numbered_by_size():
 
 
 def test_clusters_of_equal_size_are_numbered_by_their_smallest_track_id():
-    features, truth = playlist(0, {"rap": 20, "folk": 20})
+    features, truth = playlist(0, {"dance pop": 20, "classical": 20})
     result = cluster_tracks(features)
     assert result.k == 2
     first_genre = truth[truth.index.min()]

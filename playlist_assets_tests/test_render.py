@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 
@@ -384,3 +385,33 @@ def test_the_title_reads_as_people_read_names_and_the_coverage_line_gives_reccob
     )
     assert page.startswith("# Clusters in bath time (Léa)\n")
     assert page.endswith(" · ReccoBeats knew 3 of the 5 tracks asked (60%)\n")
+
+
+def test_scatter_centres_are_in_their_clusters_colours_with_a_black_edge():
+    figure = build_scatter_figure(make_clustering({1: ["t0", "t1", "t2"], 2: ["t3", "t4"]}), "International Pop")
+    ax = figure.axes[0]
+    clusters, centres = ax.collections[:2], ax.collections[2]
+    assert [tuple(face[:3]) for face in centres.get_facecolor()] == [tuple(c.get_facecolor()[0][:3]) for c in clusters]
+    assert all(tuple(edge) == (0.0, 0.0, 0.0, 1.0) for edge in centres.get_edgecolor())
+
+
+@pytest.mark.parametrize("name", ["A " * 120, "Supercalifragilistic" * 12])
+def test_a_long_playlist_name_is_never_clipped_off_the_image(name):
+    figure = build_scatter_figure(make_clustering({1: ["t0", "t1"], 2: ["t2"]}), name)
+    figure.canvas.draw()
+    title = figure.axes[0].title
+    box, image = title.get_window_extent(), figure.bbox
+    assert image.x0 <= box.x0 and box.x1 <= image.x1 and box.y1 <= image.y1
+    assert title.get_text().replace("\n", "").replace(" ", "") == name.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("separation", "words"),
+    [("well separated", "they are distinct groups"), ("overlapping tendencies", "not as separate groups")],
+)
+def test_a_clustered_page_says_how_separated_its_clusters_are(separation, words):
+    clustering = dataclasses.replace(make_clustering({1: ["t0"], 2: ["t1"]}), separation=separation)
+    page = render(make_tracks(2), clustering)
+    assert f"How distinct the clusters are: {separation} (silhouette 0.41, on a scale of -1 to 1); " in page
+    assert words in page
+    assert "How distinct" not in render(make_tracks(2), make_clustering({1: ["t0", "t1"]}))

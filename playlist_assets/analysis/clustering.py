@@ -2,51 +2,55 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import pairwise_distances, silhouette_samples
+from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from playlist_assets.analysis.vocabulary import feature_word
+from playlist_assets.analysis.describe import axis_label, profiles, separation
 from playlist_assets.model import Axis, Clustering
 
 #: Share of the variance the clustering space (PCA) keeps.
 VARIANCE_KEPT = 0.9
 #: Above this many tracks, KMeans is fitted and scored on a fixed random sample of this size.
 SAMPLE_SIZE = 2000
-#: A k is eligible only if its smallest cluster has at least this share of the tracks (and 2).
-MIN_CLUSTER_SHARE = 0.03
-#: A k is eligible only if each cluster's mean silhouette is at least this. Kaufman and Rousseeuw's
-#: 0.25 ("no substantial structure" below) gave one cluster for 32 of 36 real Exportify playlists
-#: of 30+ tracks; 0.15 splits genres that overlap, as real ones do, and still keeps one genre whole.
-MIN_CLUSTER_SILHOUETTE = 0.15
-#: For k >= 2, a silhouette must beat a random blob's at the same k by at least this much.
-BLOB_MARGIN = 0.05
-#: Features whose cluster mean is this many standard deviations off the playlist's make a profile.
-PROFILE_MIN_Z = 0.3
-#: Loadings at least this share of the strongest one name an axis.
-AXIS_MIN_SHARE = 0.5
-#: Most words in an axis label or a profile.
-MOST_WORDS = 3
-
+#: Most clusters tried (fewer for small playlists: at most a quarter of the tracks).
+MAX_K = 6
+#: KMeans starts per k (the best of them is kept): on the tracks, and on the blob (whose splits are all alike).
+N_INIT = 10
+BLOB_N_INIT = 3
+#: A k is eligible only if its smallest cluster has at least this share of the tracks, and this many.
+MIN_CLUSTER_SHARE = 0.01
+MIN_CLUSTER_SIZE = 3
+#: The chosen k's silhouette must be at least this many times one random blob's at the same k.
+MIN_BLOB_RATIO = 1.5
+#: Points of the blob the ratios that choose k are taken against.
+BLOB_SIZE = 500
+#: Below ``BLOB_SIZE`` tracks, whether there are clusters at all is judged against this many blobs of the
+#: playlist's own size, averaged: a few dozen points split by KMeans look more clustered than 500 do.
+SMALL_BLOBS = 3
+#: The fewest clusters whose ratio to the blob is at least this share of the best k's ratio win.
+NEAR_BEST = 0.9
 
 def cluster_tracks(
-    features: pd.DataFrame, *, min_tracks: int = 8, max_k: int = 10, random_state: int = 0
+    features: pd.DataFrame, *, min_tracks: int = 8, max_k: int = MAX_K, random_state: int = 0
 ) -> Clustering:
     """Cluster tracks (index = unique track ids) by their numeric, finite feature columns.
 
-    Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans
-    runs for k = 2..min(max_k, n // 4). A k is eligible if each of its clusters has at least
-    max(2, 3% of n) tracks and a mean silhouette of at least 0.15. The same search (without
-    the size rule) runs on one random normal blob with the same n and PCA variances, and the
-    eligible k whose silhouette beats the blob's at that k by the most wins, if by at least 0.05; otherwise
-    k = 1 (no natural clusters). Measuring against the blob at the same k matters: the plain
-    best silhouette picks k = 2 whenever one group lies far from all the others.
+    Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans runs for
+    k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(3, 1% of n)
+    tracks. The same KMeans runs on random normal blobs with the same PCA variances: featureless
+    playlists of the same shape. If no eligible k has a silhouette at least 1.5 times that of one blob of
+    500 points and, below 500 tracks, of the mean of 3 blobs of the playlist's own size (a few dozen points
+    split by KMeans look more clustered than many), k = 1 (no natural clusters); otherwise, by the ratio to
+    the 500-point blob, the fewest clusters whose ratio is at least 90% of the best k's win (more clusters
+    than the groups split them for a small gain). Real audio features overlap, so real playlists have low silhouettes;
+    measured against the blob's, they still show the groups they have, while one blob (or an even
+    spread) stays one cluster.
     Above 2,000 tracks, KMeans is fitted and scored on a fixed sample of 2,000 of them.
     Fewer than ``min_tracks`` tracks, or no varying column: not clustered (k = 0).
 
@@ -72,7 +76,8 @@ def cluster_tracks(
     points = space.transform(scaled)
     distinct = len(np.unique(scaled, axis=0))
     ks = range(2, min(max_k, max(2, n // 4), distinct) + 1)
-    k, labels, scores, note = _choose_k(points, space.explained_variance_, ks, random_state)
+    with threadpool_limits(limits=1):  # entering costs milliseconds: once per playlist
+        k, labels, scores, note = _choose_k(points, space.explained_variance_, ks, random_state)
     clusters = _numbered(labels)
     centres = np.array([points[clusters == c].mean(axis=0) for c in range(1, k + 1)])
     distance = np.linalg.norm(points - centres[clusters - 1], axis=1)
@@ -96,8 +101,9 @@ def cluster_tracks(
         feature_columns=tuple(columns),
         axes=axes,
         centres=tracks.groupby("cluster")[["x", "y"]].mean(),
-        profiles=_profiles(pd.DataFrame(scaled, columns=columns), clusters),
+        profiles=profiles(data[columns], scaled, clusters),
         note=note,
+        separation=separation(scores[k] if k >= 2 else None),
     )
 
 
@@ -154,70 +160,78 @@ def _not_clustered(index: pd.Index, note: str) -> Clustering:
     )
 
 
-class _Split(NamedTuple):
-    """One KMeans run: its silhouette, the lowest mean silhouette of a cluster, the labels."""
-
-    score: float
-    weakest: float
-    labels: np.ndarray
-
-
 def _choose_k(
     points: np.ndarray, variances: np.ndarray, ks: range, random_state: int
 ) -> tuple[int, np.ndarray, dict[int, float], str]:
     """k, KMeans labels, silhouette per large-enough k, and a note saying why (see above)."""
     n = len(points)
-    min_size = max(2, int(np.ceil(MIN_CLUSTER_SHARE * n)))
-    splits = _splits(points, ks, min_size, random_state)
-    blob = np.random.default_rng(random_state).standard_normal(points.shape) * np.sqrt(variances)
-    blob_splits = _splits(blob, ks, 1, random_state)
-    gains = {
-        k: split.score - blob_splits[k].score
-        for k, split in splits.items()
-        if split.weakest >= MIN_CLUSTER_SILHOUETTE and k in blob_splits
-    }
-    scores = {k: split.score for k, split in splits.items()}
-    best = max(gains, key=gains.get, default=None)
+    min_size = max(MIN_CLUSTER_SIZE, int(np.ceil(MIN_CLUSTER_SHARE * n)))
+    splits = _splits(points, ks, random_state, N_INIT)
+    blob = _blobs(variances, BLOB_SIZE, 1, random_state)[0]
+    blob_scores = {k: score for k, (score, _) in _splits(blob, ks, random_state, BLOB_N_INIT).items()}
+    scores = {k: score for k, (score, labels) in splits.items() if np.bincount(labels).min() >= min_size}
+    ratios = {k: score / blob_scores[k] for k, score in scores.items() if blob_scores[k] > 0}
+    best = max(ratios, key=ratios.get, default=None)
     tested = f"k={ks.start}..{ks.stop - 1}" if len(ks) > 1 else f"k={ks.start}"
-    if best is not None and gains[best] >= BLOB_MARGIN:
+    passing = sorted((k for k in ratios if ratios[k] >= MIN_BLOB_RATIO), key=ratios.get, reverse=True)
+    small_blobs = _blobs(variances, n, SMALL_BLOBS, random_state) if n < BLOB_SIZE and passing else []
+    confirmed = next(
+        (k for k in passing if scores[k] >= MIN_BLOB_RATIO * _mean_score(small_blobs, k, random_state)), None
+    )
+    if confirmed is not None:
+        fewest = min(k for k, ratio in ratios.items() if ratio >= NEAR_BEST * ratios[best])
         note = (
-            f"k={best} chosen over {tested}: its silhouette ({scores[best]:.2f}) beats "
-            f"one random blob's ({blob_splits[best].score:.2f}) by the most"
+            f"k={fewest} chosen over {tested}: its silhouette ({scores[fewest]:.2f}) is {ratios[fewest]:.1f} times "
+            f"that of a featureless random blob of the same shape ({blob_scores[fewest]:.2f}); "
+            + ("no other k does better" if fewest == best else f"the fewest clusters within {NEAR_BEST:.0%} of the best k ({best})")
         )
-        return best, splits[best].labels, scores, note
+        return fewest, splits[fewest][1], scores, note
     if best is None:
+        reason = f"no split ({tested}) gives clusters that each have at least {min_size} tracks"
+    elif not passing:
         reason = (
-            f"no split ({tested}) gives clusters that each have at least {min_size} tracks "
-            f"and a mean silhouette of at least {MIN_CLUSTER_SILHOUETTE}"
+            f"no split ({tested}) is clearly more separated than a featureless random blob's "
+            f"(best: k={best}, silhouette {scores[best]:.2f} vs {blob_scores[best]:.2f}; "
+            f"{MIN_BLOB_RATIO} times needed)"
         )
     else:
         reason = (
-            f"no split ({tested}) has a silhouette clearly above one random blob's "
-            f"(best: k={best}, {scores[best]:.2f} vs {blob_splits[best].score:.2f})"
+            f"no split ({tested}) is clearly more separated than featureless random blobs of as few points as "
+            f"the playlist ({n}), which a few points make look clustered (k={best}: silhouette {scores[best]:.2f} vs "
+            f"{_mean_score(small_blobs, best, random_state):.2f}; {MIN_BLOB_RATIO} times needed)"
         )
     note = f"No natural clusters: {reason}; shown as one cluster"
     return 1, np.zeros(n, dtype=int), scores, note
 
 
-def _splits(points: np.ndarray, ks: range, min_size: int, random_state: int) -> dict[int, _Split]:
-    """KMeans for each k in ``ks`` whose clusters all have at least ``min_size`` points.
+def _blobs(variances: np.ndarray, size: int, count: int, random_state: int) -> list[np.ndarray]:
+    """``count`` featureless random normal blobs of ``size`` points with the PCA variances ``variances``."""
+    rng = np.random.default_rng(random_state)
+    return [rng.standard_normal((size, len(variances))) * np.sqrt(variances) for _ in range(count)]
+
+
+def _mean_score(blobs: list[np.ndarray], k: int, random_state: int) -> float:
+    """The mean silhouette of KMeans with ``k`` clusters on ``blobs`` (0 for none)."""
+    scores = [_splits(blob, range(k, k + 1), random_state, BLOB_N_INIT)[k][0] for blob in blobs]
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> dict[int, tuple[float, np.ndarray]]:
+    """k -> (silhouette, KMeans labels) for each k in ``ks``.
 
     Above ``SAMPLE_SIZE`` points, KMeans is fitted and scored on a fixed random sample and
-    the other points go to the nearest centre. One thread: KMeans adds up its threads'
-    partial sums in whatever order they finish, which would change the last bits.
+    the other points go to the nearest centre. Called under one thread (see ``cluster_tracks``): KMeans
+    adds up its threads' partial sums in whatever order they finish, which would change the last bits.
     """
     rng = np.random.default_rng(random_state)
     sample = np.sort(rng.choice(len(points), min(len(points), SAMPLE_SIZE), replace=False))
     splits = {}
-    with threadpool_limits(limits=1):
-        distances = pairwise_distances(points[sample])
-        for k in ks:
-            kmeans = KMeans(n_clusters=k, n_init=10, random_state=random_state)
-            labels = kmeans.fit(points[sample]).predict(points)
-            if np.bincount(labels, minlength=k).min() >= min_size:
-                widths = silhouette_samples(distances, labels[sample], metric="precomputed")
-                weakest = pd.Series(widths).groupby(labels[sample]).mean().min()
-                splits[k] = _Split(float(widths.mean()), float(weakest), labels)
+    distances = pairwise_distances(points[sample])
+    for k in ks:
+        kmeans = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(points[sample])
+        labels = kmeans.predict(points)
+        score = silhouette_score(distances, labels[sample], metric="precomputed") if len(set(labels[sample])) > 1 else 0.0
+        splits[k] = (float(score), labels)
     return splits
 
 
@@ -237,35 +251,10 @@ def _projection(scaled: np.ndarray, columns: pd.Index) -> tuple[np.ndarray, tupl
     pca = PCA(n_components=min(2, scaled.shape[1]), svd_solver="full").fit(scaled)
     xy = pca.transform(scaled)
     axes = [
-        Axis(_axis_label(loadings, columns), float(ratio))
+        Axis(axis_label(loadings, columns), float(ratio))
         for loadings, ratio in zip(pca.components_, pca.explained_variance_ratio_)
     ]
     if len(axes) == 1:
         xy = np.column_stack([xy[:, 0], np.zeros(len(xy))])
         axes.append(Axis("nothing else varies", 0.0))
     return xy, tuple(axes)
-
-
-def _axis_label(loadings: np.ndarray, columns: pd.Index) -> str:
-    """The features loading most on a component, worded by sign: "Energetic · not Acoustic"."""
-    order = np.argsort(-np.abs(loadings), kind="stable")[:MOST_WORDS]
-    threshold = AXIS_MIN_SHARE * abs(loadings[order[0]])
-    return " · ".join(
-        feature_word(columns[i], loadings[i] > 0) for i in order if abs(loadings[i]) >= threshold
-    )
-
-
-def _profiles(scaled: pd.DataFrame, clusters: np.ndarray) -> dict[int, str]:
-    """Cluster -> the features whose mean sets it apart from the playlist's (standardised units)."""
-    if clusters.max() == 1:
-        return {1: "the whole playlist"}
-    profiles = {}
-    for cluster, z in scaled.groupby(clusters).mean().iterrows():
-        strongest = z.abs().sort_values(ascending=False, kind="stable").iloc[:MOST_WORDS]
-        words = [feature_word(c, z[c] > 0) for c in strongest.index if strongest[c] > PROFILE_MIN_Z]
-        profiles[int(cluster)] = (
-            f"{', '.join(words)} (vs. the playlist's average)"
-            if words
-            else "close to the playlist's average"
-        )
-    return profiles

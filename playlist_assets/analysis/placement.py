@@ -1,9 +1,11 @@
 """Which feature columns a playlist is clustered by, and why a track is not placed (pure functions).
 
 Features come from several providers (``track_features.source``): measured audio features for some
-tracks, only metadata (release year, duration, explicit, popularity) for others. Nothing is imputed:
-a playlist is clustered by its audio columns when most of its tracks have them all, and the tracks
-without them are not placed; otherwise by the metadata columns known for nearly every track.
+tracks, only metadata (release year, duration, explicit, popularity) for others. Nothing is imputed.
+A value outside its column's documented range is unknown. A playlist is clustered by the audio
+columns that nearly every track with audio features has, on the tracks that have them all, as soon as
+``min_tracks`` tracks do; the other tracks are not placed. Otherwise it is clustered by the metadata
+columns known for nearly every track whose spread matters to a listener.
 """
 
 from __future__ import annotations
@@ -11,51 +13,74 @@ from __future__ import annotations
 import pandas as pd
 
 from playlist_assets.analysis.clustering import _not_clustered, cluster_tracks
+from playlist_assets.analysis.vocabulary import METADATA_COLUMNS, column_name
 from playlist_assets.model import Clustering
 
-#: Columns that describe a track's release rather than its sound (see ``features.metadata``).
-METADATA_COLUMNS = ("release_year", "duration_min", "explicit", "popularity")
-#: Audio columns are used when at least this share of the tracks has every one of them.
-MIN_AUDIO_COVERAGE = 2 / 3
-#: Otherwise, a metadata column is used when it is known for at least this share of the tracks and varies.
+#: Documented range of each audio column (Spotify's audio features): (lowest, highest, lowest included).
+AUDIO_RANGES = {
+    **{
+        column: (0.0, 1.0, True)
+        for column in (
+            "danceability", "energy", "valence", "acousticness", "instrumentalness", "speechiness", "liveness"
+        )
+    },
+    "tempo": (0.0, 300.0, False),
+    "loudness": (-60.0, 5.0, True),
+}
+#: Of the tracks with any audio feature, an audio column is used when at least this share has it.
+MIN_AUDIO_COLUMN_COVERAGE = 0.9
+#: Otherwise, a metadata column is used when it is known for at least this share of the tracks ...
 MIN_METADATA_COVERAGE = 0.9
+#: ... and its standard deviation is at least this: 2 years, 30 seconds, 10 popularity points; for
+#: explicit (0 or 1), 0.3 = at least one track in ten on the rarer side. Less is no difference to a listener.
+MIN_METADATA_SPREAD = {"release_year": 2.0, "duration_min": 0.5, "explicit": 0.3, "popularity": 10.0}
 #: Values this large in magnitude are unknown: no feature has them, and scaling would overflow on them.
 OUT_OF_RANGE = 1e12
 
 NO_FEATURES = "no features from any provider"
 NO_AUDIO = "no audio features from any provider"
-INCOMPLETE_AUDIO = "incomplete audio features"
-NOTHING_VARIES = "no audio features from any provider, and no metadata that varies between the tracks"
+NOTHING_VARIES = (
+    "no audio features from any provider, and no release year, duration or explicit flag known for nearly "
+    "every track varies enough to group them (at least 2 years, 30 seconds or one track in ten explicit)"
+)
 
 
-def choose_feature_columns(features: pd.DataFrame) -> tuple[str, ...]:
+def choose_feature_columns(features: pd.DataFrame, *, min_tracks: int = 8) -> tuple[str, ...]:
     """The columns to cluster ``features`` by (numeric columns plus ``source``; NaN = unknown); () if none fit."""
     numbers = _numbers(features)
     known = numbers.notna()
-    audio = [c for c in numbers.columns if c not in METADATA_COLUMNS and known[c].mean() >= MIN_AUDIO_COVERAGE]
-    if audio and known[audio].all(axis=1).mean() >= MIN_AUDIO_COVERAGE:
+    measured = [c for c in numbers.columns if c not in METADATA_COLUMNS]
+    with_audio = known[measured].any(axis=1)
+    audio = [c for c in measured if known.loc[with_audio, c].mean() >= MIN_AUDIO_COLUMN_COVERAGE]
+    if audio and known[audio].all(axis=1).sum() >= min_tracks:
         return tuple(audio)
     return tuple(
         c
         for c in numbers.columns
         if c in METADATA_COLUMNS
         and known[c].mean() >= MIN_METADATA_COVERAGE
-        and numbers[c].max() > numbers[c].min()
+        and numbers[c].std(ddof=0) >= MIN_METADATA_SPREAD.get(c, 0)
     )
 
 
 def cluster_features(features: pd.DataFrame, *, min_tracks: int = 8) -> Clustering:
     """``cluster_tracks`` on the chosen columns of the tracks that have them all (``track_features`` as input)."""
-    columns = list(choose_feature_columns(features))
+    columns = list(choose_feature_columns(features, min_tracks=min_tracks))
     if not columns and len(features) >= min_tracks:
         return _not_clustered(features.index, NOTHING_VARIES)
     return cluster_tracks(_numbers(features)[columns].dropna(), min_tracks=min_tracks)
 
 
-def not_placed_reasons(features: pd.DataFrame, track_ids: pd.Index) -> pd.Series:
-    """Why each of ``track_ids`` is left out of the clustering of ``features``, indexed by track id."""
+def not_placed_reasons(
+    features: pd.DataFrame, track_ids: pd.Index, columns: tuple[str, ...] | None = None, *, min_tracks: int = 8
+) -> pd.Series:
+    """Why each of ``track_ids`` is left out of the clustering of ``features`` by ``columns`` (default: the
+    columns ``cluster_features`` chooses), indexed by track id."""
+    raw = features.drop(columns="source", errors="ignore").astype(float).reindex(track_ids)
     numbers = _numbers(features).reindex(track_ids)
-    columns = list(choose_feature_columns(features))
+    if columns is None:
+        columns = choose_feature_columns(features, min_tracks=min_tracks)
+    columns = [c for c in columns if c in numbers.columns]
     audio = any(c not in METADATA_COLUMNS for c in columns)
     measured = [c for c in numbers.columns if c not in METADATA_COLUMNS]
 
@@ -64,18 +89,32 @@ def not_placed_reasons(features: pd.DataFrame, track_ids: pd.Index) -> pd.Series
             return NO_FEATURES
         if not columns:
             return NOTHING_VARIES
-        row = numbers.loc[track_id]
-        missing = [c for c in columns if pd.isna(row[c])]
-        if not missing:
-            return "left out of the clustering"
-        if audio:
-            return NO_AUDIO if row[measured].isna().all() else INCOMPLETE_AUDIO
-        return "unknown " + ", ".join(c.replace("_", " ") for c in missing)
+        row, given = numbers.loc[track_id], raw.loc[track_id]
+        if out := [c for c in columns if pd.isna(row[c]) and pd.notna(given[c])]:
+            return "; ".join(_out_of_range(c) for c in out)
+        if missing := [c for c in columns if pd.isna(row[c])]:
+            if audio and row[measured].isna().all():
+                return NO_AUDIO
+            return ("no " if audio else "unknown ") + ", ".join(map(column_name, missing))
+        return "left out of the clustering"
 
     return pd.Series([reason(track_id) for track_id in track_ids], index=track_ids, dtype="str")
 
 
+def _out_of_range(column: str) -> str:
+    if column not in AUDIO_RANGES:
+        return f"{column_name(column)} out of range"
+    low, high, low_included = AUDIO_RANGES[column]
+    bounds = f"{low:g}–{high:g}" if low_included else f"above {low:g}, at most {high:g}"
+    return f"{column_name(column)} out of its range ({bounds})"
+
+
 def _numbers(features: pd.DataFrame) -> pd.DataFrame:
-    """The numeric columns as floats; infinite and out-of-range values as NaN."""
+    """The numeric columns as floats; infinite values and values outside their column's range as NaN."""
     numbers = features.drop(columns="source", errors="ignore").astype(float)
-    return numbers.where(numbers.abs() < OUT_OF_RANGE)
+    valid = numbers.abs() < OUT_OF_RANGE
+    for column, (low, high, low_included) in AUDIO_RANGES.items():
+        if column in numbers.columns:
+            above_low = numbers[column] >= low if low_included else numbers[column] > low
+            valid[column] &= above_low & (numbers[column] <= high)
+    return numbers.where(valid)

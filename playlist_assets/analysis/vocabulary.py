@@ -1,6 +1,8 @@
-"""Words for feature columns, used by axis labels and cluster profiles."""
+"""Words and values for feature columns, used by axis labels, cluster profiles and reasons."""
 
 from __future__ import annotations
+
+import math
 
 #: Feature column -> (word when high, word when low).
 FEATURE_WORDS: dict[str, tuple[str, str]] = {
@@ -21,9 +23,53 @@ FEATURE_WORDS: dict[str, tuple[str, str]] = {
     "mode": ("Major", "Minor"),
 }
 
+#: Columns that describe a track's release rather than its sound (see ``features.metadata``).
+METADATA_COLUMNS = ("release_year", "duration_min", "explicit", "popularity")
+
+#: Units written after a column's values.
+UNITS = {"tempo": " BPM", "loudness": " dB"}
+
 
 def feature_word(column: str, high: bool) -> str:
     """The word for ``column`` being high (or low); unknown columns read "high key" / "low key"."""
     if column in FEATURE_WORDS:
         return FEATURE_WORDS[column][0 if high else 1]
-    return f"{'high' if high else 'low'} {column.replace('_', ' ')}"
+    return f"{'high' if high else 'low'} {column_name(column)}"
+
+
+def column_name(column: str) -> str:
+    """``"release_year"`` -> ``"release year"``."""
+    return column.replace("_", " ")
+
+
+def feature_value(column: str, value: float) -> str:
+    """A value as a listener reads it, without unit: ``0.82``, ``128``, ``-5.2``, ``2019``, ``3:05``, ``40 %``."""
+    if column == "duration_min":
+        seconds = round(value * 60)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    if column == "explicit":
+        return f"{round(value * 100)} %"
+    if column in ("tempo", "release_year", "popularity"):
+        return f"{value:.0f}"
+    if column == "loudness":
+        return f"{value:.1f}"
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
+
+
+def value_range(column: str, low: float, high: float) -> str:
+    """A cluster's values of a metadata column in words: "released 2014–2017", "3:05–3:40 long", "mostly explicit"."""
+    span = feature_value(column, low) if math.isclose(low, high) else f"{feature_value(column, low)}–{feature_value(column, high)}"
+    if column == "release_year":
+        return f"released {span}"
+    if column == "duration_min":
+        return f"{span} long"
+    return f"{column_name(column)} {span}{UNITS.get(column, '')}"
+
+
+def explicit_share(share: float) -> str:
+    """"mostly explicit", "mostly clean" or "40 % explicit"."""
+    if share >= 0.75:
+        return "mostly explicit"
+    if share <= 0.25:
+        return "mostly clean"
+    return f"{feature_value('explicit', share)} explicit"

@@ -174,6 +174,7 @@ def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist
         return clustering, {
             "k": clustering.k,
             "silhouette": clustering.score,
+            "separation": clustering.separation,
             "how k was chosen": clustering.note,
             "silhouette by k": dg.MetadataValue.json({str(k): round(s, 4) for k, s in clustering.scores.items()}),
             "dagster/row_count": len(clustering.tracks),
@@ -246,6 +247,7 @@ def clusters_page(
             "state": _state(raw_tracks, track_clusters),
             "k": track_clusters.k,
             "silhouette": track_clusters.score,
+            "separation": track_clusters.separation,
             "coverage": f"{placed} of {len(raw_tracks.tracks)} tracks placed",
             "tracks": len(raw_tracks.tracks),
             "placed": placed,

@@ -94,10 +94,21 @@ def _how_clustered(clustering: Clustering) -> list[str]:
     features = ", ".join(columns[:-1]) + " and " + columns[-1] if len(columns) > 1 else columns[0]
     placed = count(len(clustering.tracks), "track")
     lines = [escape_cell(f"{count(clustering.k, 'cluster')} among {placed}, by {features}. {clustering.note.rstrip('.')}.")]
+    if clustering.separation:
+        lines.append(escape_cell(_separation_sentence(clustering)))
     if clustering.axes:
         x, y = (f"{escape_cell(axis.label)} ({round(axis.explained_variance * 100)} % of variance)" for axis in clustering.axes)
         lines.append(f"Scatter axes: x = {x}; y = {y}.")
     return lines
+
+
+def _separation_sentence(clustering: Clustering) -> str:
+    """How far to trust the clusters, in words, from how separated they are."""
+    trust = {
+        "well separated": "they are distinct groups",
+        "partly separated": "they are groups with blurred edges",
+    }.get(clustering.separation, "read them as leanings within one continuous playlist, not as separate groups")
+    return f"How distinct the clusters are: {clustering.separation} (silhouette {clustering.score:.2f}, on a scale of -1 to 1); {trust}."
 
 
 def _cluster_blocks(
@@ -137,8 +148,10 @@ def _coverage(placed: int, tracks: pd.DataFrame, features: pd.DataFrame, skipped
     return " · ".join(parts)
 
 
-def _not_placed_blocks(not_placed: pd.DataFrame, features: pd.DataFrame, liked: frozenset[str]) -> list[str]:
-    reasons = Counter(not_placed_reasons(features, not_placed.index))
+def _not_placed_blocks(
+    not_placed: pd.DataFrame, features: pd.DataFrame, clustering: Clustering, liked: frozenset[str]
+) -> list[str]:
+    reasons = Counter(not_placed_reasons(features, not_placed.index, clustering.feature_columns))
     why = "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()))
     table = "\n".join(render_track_table(not_placed, liked))
     return ["## Not placed", f"{count(len(not_placed), 'track')} not placed ({why})", table]
@@ -178,7 +191,7 @@ def render_clusters_page(
             blocks += _cluster_blocks(int(cluster), tracks.loc[members.index], clustering, liked, top_n)
         not_placed = by_position[~by_position.index.isin(placed.index)]
         if len(not_placed):
-            blocks += _not_placed_blocks(not_placed, features, liked)
+            blocks += _not_placed_blocks(not_placed, features, clustering, liked)
     else:
         why = clustering.note if len(tracks) else "this playlist has no playable tracks"
         blocks.append(f"Not clustered — {escape_cell(why)}")

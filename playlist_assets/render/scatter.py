@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from functools import cache
 
 import matplotlib
@@ -19,6 +20,8 @@ from playlist_assets.render.markdown import count
 FIGURE_SIZE = (9, 6)  # inches
 DPI = 100
 STYLE = "default"  # matplotlib's own defaults, whatever the user's matplotlibrc says: same input, same bytes
+TITLE_WIDTH = 70  # characters per line of the title: a longer name wraps onto more lines instead of being clipped
+TITLE_LINE = 0.035  # height of one title line, as a share of the figure's
 
 
 @cache
@@ -44,8 +47,12 @@ def build_scatter_figure(clustering: Clustering, title: str) -> Figure:
     if not clustering.clustered or clustering.axes is None:
         raise ValueError("only a clustered playlist has a scatter")
     with matplotlib.style.context(STYLE):
-        figure = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
+        title_lines = _wrapped(drawable(title) or "Clusters")
+        figure = Figure(figsize=FIGURE_SIZE, dpi=DPI)
         FigureCanvasAgg(figure)
+        # Fixed margins (a layout engine would double the drawing time): the legend in a right-hand column,
+        # the top lowered by one title line's height per line.
+        figure.subplots_adjust(left=0.08, right=0.74, bottom=0.09, top=0.95 - TITLE_LINE * (title_lines.count("\n")))
         ax = figure.add_subplot()
         points = clustering.tracks[clustering.tracks["cluster"] >= 1]
         for cluster, members in points.groupby("cluster", sort=True):
@@ -58,13 +65,28 @@ def build_scatter_figure(clustering: Clustering, title: str) -> Figure:
                 label=f"Cluster {cluster} ({count(len(members), 'track')})",
             )
         centres = clustering.centres
-        ax.scatter(centres["x"], centres["y"], s=120, marker="X", color="black", label="Centre")
+        ax.scatter(
+            centres["x"],
+            centres["y"],
+            s=160,
+            marker="X",
+            color=[_colour(int(cluster), clustering.k) for cluster in centres.index],
+            edgecolors="black",
+            linewidths=1.5,
+            label="Centre",
+        )
         x_axis, y_axis = clustering.axes
         ax.set_xlabel(_axis_label(x_axis.label, x_axis.explained_variance), parse_math=False)
         ax.set_ylabel(_axis_label(y_axis.label, y_axis.explained_variance), parse_math=False)
-        ax.set_title(drawable(title) or "Clusters", parse_math=False)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+        ax.set_title(title_lines, parse_math=False)
+        legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+        legend.legend_handles[-1].set_facecolor("white")  # the centres' entry: each centre has its cluster's colour
     return figure
+
+
+def _wrapped(title: str) -> str:
+    """``title`` on lines of at most ``TITLE_WIDTH`` characters (long words broken too)."""
+    return "\n".join(textwrap.wrap(title, TITLE_WIDTH))
 
 
 def _axis_label(label: str, explained_variance: float) -> str:
