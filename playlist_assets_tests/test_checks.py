@@ -5,7 +5,6 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.storage.event_log.base import PartitionKeyFilter
 
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, clusters_page
 from playlist_assets.assets.checks import PAGE_CHECK_SPECS, broken_links, count_problems, scatter_problems
@@ -121,15 +120,16 @@ def test_a_page_must_list_as_many_tracks_as_raw_tracks_has(pop_output, single_ru
 
 
 def check_statuses(instance, keys) -> dict[tuple[str, str], str]:
-    """(check, partition) -> the status the UI shows for its latest execution."""
-    statuses = {}
-    for name in CHECKS:
-        for key in keys:
-            [latest, *_] = instance.event_log_storage.get_asset_check_execution_history(
-                dg.AssetCheckKey(clusters_page.key, name), limit=1, partition_filter=PartitionKeyFilter(key=key)
-            )
-            statuses[name, key] = latest.status.value
-    return statuses
+    """(check, partition) -> the status the UI shows on that partition: its latest execution's, when that execution
+    checked the partition's latest page; otherwise "MISSING" (how the UI's partition view resolves it)."""
+    infos = instance.event_log_storage.get_asset_check_partition_info(
+        [dg.AssetCheckKey(clusters_page.key, name) for name in CHECKS]
+    )
+    return {
+        (info.check_key.name, info.partition_key): info.latest_execution_status.value if info.is_current else "MISSING"
+        for info in infos
+        if info.partition_key in keys
+    }
 
 
 def test_a_run_over_several_playlists_records_each_checks_result_on_each_playlist(

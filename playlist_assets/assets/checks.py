@@ -14,7 +14,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dagster as dg
+from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluationTargetMaterializationData
 
+from playlist_assets.assets.each_playlist import CLUSTERS_PAGE
 from playlist_assets.model import Clustering, PlaylistTracks
 from playlist_assets.partitions import playlist_partitions
 from playlist_assets.render.markdown import SCATTER_ALT, TABLE_HEADER, TABLE_SEPARATOR
@@ -107,6 +109,7 @@ def check_results(
     records one result per step; a step over several playlists yields an evaluation per partition instead,
     and the (valueless) output that tells Dagster the check ran.
     """
+    pages = _written_pages(context.instance, set(problems))
     for spec in PAGE_CHECK_SPECS:
         yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(spec.key))
         for key, (playlist, found) in problems.items():
@@ -118,4 +121,27 @@ def check_results(
                 blocking=True,
                 description="; ".join(found[spec.name]) or None,
                 metadata={"playlist": playlist},
+                target_materialization_data=pages.get(key),
             )
+
+
+def _written_pages(
+    instance: dg.DagsterInstance, keys: set[str]
+) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
+    """The latest page materialization of each playlist in ``keys``, in two queries whatever their number.
+
+    An evaluation names the materialization it checked: the UI shows a check's result on a partition only while
+    it targets that partition's latest materialization (otherwise the partition reads "Missing").
+    """
+    if not keys:
+        return {}
+    latest = instance.get_latest_storage_id_by_partition(CLUSTERS_PAGE, dg.DagsterEventType.ASSET_MATERIALIZATION, keys)
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=CLUSTERS_PAGE, storage_ids=list(latest.values())), limit=len(latest)
+    ).records
+    return {
+        record.partition_key: AssetCheckEvaluationTargetMaterializationData(
+            storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+        )
+        for record in records
+    }
