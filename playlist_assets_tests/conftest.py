@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
 
 from playlist_assets.features import DemoFeatures
 from playlist_assets.resources import OutputFolder
-from playlist_assets.sources import DemoSource
+from playlist_assets.sources import DemoSource, PlaylistSource
 from playlist_assets.storage import PartitionedPickleIOManager
 from playlist_assets_tests.postgres import fresh_database, postgres_storage
 
@@ -32,14 +34,19 @@ def instance(storage):
         yield test_instance
 
 
+def demo_resources(root: Path, source: PlaylistSource | None = None) -> dict:
+    """The graph's resources on the demo library (or ``source``), writing pages and pickles under ``root``."""
+    return {
+        "source": source or DemoSource(),
+        "features": DemoFeatures(),
+        "output": OutputFolder(path=str(root / "output")),
+        "io_manager": PartitionedPickleIOManager(base_dir=str(root / "storage")),
+    }
+
+
 @pytest.fixture
 def resources(tmp_path):
-    return {
-        "source": DemoSource(),
-        "features": DemoFeatures(),
-        "output": OutputFolder(path=str(tmp_path / "output")),
-        "io_manager": PartitionedPickleIOManager(base_dir=str(tmp_path / "storage")),
-    }
+    return demo_resources(tmp_path)
 
 
 @pytest.fixture(scope="session")

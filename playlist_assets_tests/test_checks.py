@@ -9,12 +9,10 @@ import pytest
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, clusters_page
 from playlist_assets.assets.checks import PAGE_CHECK_SPECS, broken_links, count_problems, scatter_problems
 from playlist_assets.definitions import defs as project_defs
-from playlist_assets.features import DemoFeatures
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, range_tags, refresh_job
-from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import FOUR_GENRES, TWO_TRACKS
-from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.conftest import demo_resources
 from playlist_assets_tests.test_backfill import SmallLibrary
 
 CHECKS = {"page_links_resolve", "scatter_is_a_png", "page_lists_every_track"}
@@ -32,12 +30,7 @@ def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEva
 def single_runs(tmp_path_factory):
     """International Pop (clustered) and a playlist too small to cluster, each in a run of its own, with the checks."""
     root = tmp_path_factory.mktemp("checked")
-    resources = {
-        "source": DemoSource(),
-        "features": DemoFeatures(),
-        "output": OutputFolder(path=str(root / "output")),
-        "io_manager": PartitionedPickleIOManager(base_dir=str(root / "storage")),
-    }
+    resources = demo_resources(root)
     playlists = {playlist.name: playlist.id for playlist in DemoSource().list_playlists()}
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("playlists", [playlists["International Pop"], playlists[TWO_TRACKS]])

@@ -8,7 +8,6 @@ import pytest
 
 from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS, PLAYLIST_ASSETS, clusters_page, playlists_index
 from playlist_assets.assets.checks import broken_links
-from playlist_assets.features import DemoFeatures
 from playlist_assets.jobs import LIKED_KEYS
 from playlist_assets.render.index import (
     FAILED,
@@ -19,10 +18,9 @@ from playlist_assets.render.index import (
     IndexRow,
     render_index,
 )
-from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import TWO_TRACKS
-from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.conftest import demo_resources
 
 FAILURE = "Spotify answered 403 Forbidden for this playlist"
 
@@ -76,12 +74,7 @@ def library(tmp_path_factory):
     """The demo library's International Pop and Two Tracks written, then International Pop failing, a partition never
     refreshed, and the index built (with its check) on a source that left out a playlist."""
     root = tmp_path_factory.mktemp("index")
-    resources = {
-        "source": DemoSourceLeavingOut(),
-        "features": DemoFeatures(),
-        "output": OutputFolder(path=str(root / "output")),
-        "io_manager": PartitionedPickleIOManager(base_dir=str(root / "storage")),
-    }
+    resources = demo_resources(root, DemoSourceLeavingOut())
     ids = {playlist.name: playlist.id for playlist in DemoSource().list_playlists()}
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("playlists", [ids["International Pop"], ids[TWO_TRACKS], "N" * 22])
