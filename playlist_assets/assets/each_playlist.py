@@ -31,7 +31,7 @@ def _failure(error: Exception, inputs: dict[str, Any]) -> PlaylistFailed:
     reason = error.description if isinstance(error, dg.Failure) and error.description else str(error)
     if tracks is None:
         return PlaylistFailed(reason or type(error).__name__)
-    return PlaylistFailed(reason or type(error).__name__, tracks.playlist.name, tracks.playlist.snapshot_id)
+    return PlaylistFailed(reason or type(error).__name__, tracks.playlist.display_name, tracks.playlist.snapshot_id)
 
 
 def each_playlist(
