@@ -10,6 +10,7 @@ columns known for nearly every track whose spread matters to a listener.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from playlist_assets.analysis.clustering import _not_clustered, cluster_tracks
@@ -76,29 +77,32 @@ def not_placed_reasons(
 ) -> pd.Series:
     """Why each of ``track_ids`` is left out of the clustering of ``features`` by ``columns`` (default: the
     columns ``cluster_features`` chooses), indexed by track id."""
-    raw = features.drop(columns="source", errors="ignore").astype(float).reindex(track_ids)
-    numbers = _numbers(features).reindex(track_ids)
     if columns is None:
         columns = choose_feature_columns(features, min_tracks=min_tracks)
+    numbers = _numbers(features)
     columns = [c for c in columns if c in numbers.columns]
     audio = any(c not in METADATA_COLUMNS for c in columns)
     measured = [c for c in numbers.columns if c not in METADATA_COLUMNS]
+    rows = numbers.reindex(track_ids)
+    unknown = rows[columns].isna().to_numpy()
+    given = features.drop(columns="source", errors="ignore")[columns].astype(float).reindex(track_ids).notna().to_numpy()
+    no_audio = rows[measured].isna().all(axis=1).to_numpy() if audio else np.zeros(len(track_ids), bool)
 
-    def reason(track_id: str) -> str:
-        if track_id not in features.index:
+    def reason(has_features: bool, unknown: np.ndarray, given: np.ndarray, no_audio: bool) -> str:
+        if not has_features:
             return NO_FEATURES
         if not columns:
             return NOTHING_VARIES
-        row, given = numbers.loc[track_id], raw.loc[track_id]
-        if out := [c for c in columns if pd.isna(row[c]) and pd.notna(given[c])]:
+        if out := [c for c, out in zip(columns, unknown & given) if out]:
             return "; ".join(_out_of_range(c) for c in out)
-        if missing := [c for c in columns if pd.isna(row[c])]:
-            if audio and row[measured].isna().all():
+        if missing := [c for c, missing in zip(columns, unknown) if missing]:
+            if no_audio:
                 return NO_AUDIO
             return ("no " if audio else "unknown ") + ", ".join(map(column_name, missing))
         return "left out of the clustering"
 
-    return pd.Series([reason(track_id) for track_id in track_ids], index=track_ids, dtype="str")
+    reasons = map(reason, track_ids.isin(features.index), unknown, given, no_audio)
+    return pd.Series(list(reasons), index=track_ids, dtype="str")
 
 
 def _out_of_range(column: str) -> str:
@@ -112,9 +116,11 @@ def _out_of_range(column: str) -> str:
 def _numbers(features: pd.DataFrame) -> pd.DataFrame:
     """The numeric columns as floats; infinite values and values outside their column's range as NaN."""
     numbers = features.drop(columns="source", errors="ignore").astype(float)
-    valid = numbers.abs() < OUT_OF_RANGE
-    for column, (low, high, low_included) in AUDIO_RANGES.items():
-        if column in numbers.columns:
-            above_low = numbers[column] >= low if low_included else numbers[column] > low
-            valid[column] &= above_low & (numbers[column] <= high)
+    values = numbers.to_numpy()
+    valid = np.abs(values) < OUT_OF_RANGE
+    for position, column in enumerate(numbers.columns):
+        if column in AUDIO_RANGES:
+            low, high, low_included = AUDIO_RANGES[column]
+            above_low = values[:, position] >= low if low_included else values[:, position] > low
+            valid[:, position] &= above_low & (values[:, position] <= high)
     return numbers.where(valid)
