@@ -9,6 +9,7 @@ import threading
 from functools import cache
 
 import matplotlib
+import numpy as np
 import matplotlib.style
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -48,42 +49,57 @@ def build_scatter_figure(clustering: Clustering, title: str) -> Figure:
 
     Drawn on this thread's figure (see ``_blank_figure``): valid until the thread's next scatter.
     """
+    with matplotlib.style.context(STYLE):
+        return _scatter_figure(clustering, title)
+
+
+def render_scatter(clustering: Clustering, title: str) -> bytes:
+    """The scatter as PNG bytes; the same input gives the same bytes."""
+    buffer = io.BytesIO()
+    with matplotlib.style.context(STYLE):
+        _scatter_figure(clustering, title).canvas.print_png(buffer, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _scatter_figure(clustering: Clustering, title: str) -> Figure:
+    """``build_scatter_figure`` in the style's context."""
     if not clustering.clustered or clustering.axes is None:
         raise ValueError("only a clustered playlist has a scatter")
-    with matplotlib.style.context(STYLE):
-        title_lines = _wrapped(drawable(title) or "Clusters")
-        figure = _blank_figure()
-        # Fixed margins (a layout engine would double the drawing time): the legend in a right-hand column,
-        # the top lowered by one title line's height per line.
-        figure.subplots_adjust(left=0.08, right=0.74, bottom=0.09, top=0.95 - TITLE_LINE * (title_lines.count("\n")))
-        ax = figure.axes[0]
-        points = clustering.tracks[clustering.tracks["cluster"] >= 1]
-        for cluster, members in points.groupby("cluster", sort=True):
-            ax.scatter(
-                members["x"],
-                members["y"],
-                s=20,
-                alpha=0.8,
-                color=_colour(int(cluster), clustering.k),
-                label=f"Cluster {cluster} ({count(len(members), 'track')})",
-            )
-        centres = clustering.centres
+    title_lines = _wrapped(drawable(title) or "Clusters")
+    figure = _blank_figure()
+    # Fixed margins (a layout engine would double the drawing time): the legend in a right-hand column,
+    # the top lowered by one title line's height per line.
+    figure.subplots_adjust(left=0.08, right=0.74, bottom=0.09, top=0.95 - TITLE_LINE * (title_lines.count("\n")))
+    ax = figure.axes[0]
+    clusters = clustering.tracks["cluster"].to_numpy()
+    x, y = clustering.tracks["x"].to_numpy(), clustering.tracks["y"].to_numpy()
+    for cluster in np.unique(clusters[clusters >= 1]):
+        members = clusters == cluster
         ax.scatter(
-            centres["x"],
-            centres["y"],
-            s=160,
-            marker="X",
-            color=[_colour(int(cluster), clustering.k) for cluster in centres.index],
-            edgecolors="black",
-            linewidths=1.5,
-            label="Centre",
+            x[members],
+            y[members],
+            s=20,
+            alpha=0.8,
+            color=_colour(int(cluster), clustering.k),
+            label=f"Cluster {cluster} ({count(int(members.sum()), 'track')})",
         )
-        x_axis, y_axis = clustering.axes
-        ax.set_xlabel(_axis_label(x_axis.label, x_axis.explained_variance), parse_math=False)
-        ax.set_ylabel(_axis_label(y_axis.label, y_axis.explained_variance), parse_math=False)
-        ax.set_title(title_lines, parse_math=False)
-        legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
-        legend.legend_handles[-1].set_facecolor("white")  # the centres' entry: each centre has its cluster's colour
+    centres = clustering.centres
+    ax.scatter(
+        centres["x"],
+        centres["y"],
+        s=160,
+        marker="X",
+        color=[_colour(int(cluster), clustering.k) for cluster in centres.index],
+        edgecolors="black",
+        linewidths=1.5,
+        label="Centre",
+    )
+    x_axis, y_axis = clustering.axes
+    ax.set_xlabel(_axis_label(x_axis.label, x_axis.explained_variance), parse_math=False)
+    ax.set_ylabel(_axis_label(y_axis.label, y_axis.explained_variance), parse_math=False)
+    ax.set_title(title_lines, parse_math=False)
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    legend.legend_handles[-1].set_facecolor("white")  # the centres' entry: each centre has its cluster's colour
     return figure
 
 
@@ -116,12 +132,3 @@ def _wrapped(title: str) -> str:
 
 def _axis_label(label: str, explained_variance: float) -> str:
     return f"{drawable(label)} ({round(explained_variance * 100)} %)"
-
-
-def render_scatter(clustering: Clustering, title: str) -> bytes:
-    """The scatter as PNG bytes; the same input gives the same bytes."""
-    figure = build_scatter_figure(clustering, title)
-    buffer = io.BytesIO()
-    with matplotlib.style.context(STYLE):
-        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
