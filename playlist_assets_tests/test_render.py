@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
@@ -339,6 +340,24 @@ def test_scatter_png_is_reproducible():
     assert png.startswith(b"\x89PNG")
     assert render_scatter(clustering, "International Pop") == png
     assert b"Software" not in png
+
+
+def fresh_figure_png(clustering: Clustering, title: str) -> bytes:
+    """``render_scatter`` in a new thread, so on a figure of its own that has drawn nothing before."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(render_scatter, clustering, title).result()
+
+
+def test_a_reused_figure_draws_the_same_bytes_as_a_new_one():
+    small = make_clustering({1: ["t0", "t1", "t2"], 2: ["t3", "t4"]})
+    wide = make_clustering({cluster: [f"t{cluster}{i}" for i in range(3)] for cluster in range(1, 13)})
+    far = wide.tracks.assign(x=wide.tracks["x"] * 1e5 - 3e7, y=wide.tracks["y"] * 1e-4)  # offset tick labels
+    wide = dataclasses.replace(wide, tracks=far, centres=wide.centres.assign(x=lambda c: c["x"] * 1e5 - 3e7))
+    expected = fresh_figure_png(small, "International Pop")
+    for before, title in [(wide, "A long name " * 20), (small, "International Pop"), (wide, "$x$ 青春")]:
+        render_scatter(before, title)  # on this thread's figure, which the next image reuses
+        assert render_scatter(small, "International Pop") == expected
+    assert fresh_figure_png(wide, "A long name " * 20) == render_scatter(wide, "A long name " * 20)
 
 
 def test_scatter_figure_labels():

@@ -107,7 +107,7 @@ _this_thread = threading.local()
 
 
 def _blank_figure() -> Figure:
-    """This thread's figure with its axes emptied (no points, legend or data limits; call in the style's context).
+    """This thread's figure with its axes emptied: no points, no data limits (``ax.legend`` replaces the legend).
 
     One figure per thread, made once and reused: a new figure costs a third of the drawing (ticks, text
     measurements, renderer); a reused one gives the same bytes as a new one.
@@ -119,8 +119,6 @@ def _blank_figure() -> Figure:
     ax = _this_thread.figure.axes[0]
     for collection in list(ax.collections):
         collection.remove()
-    if ax.legend_:
-        ax.legend_.remove()
     ax.relim()
     return _this_thread.figure
 
