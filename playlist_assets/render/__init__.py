@@ -1,6 +1,6 @@
 """Rendering: the markdown page, the scatter image and where they go."""
 
-from playlist_assets.render.markdown import escape_cell, render_clusters_page, render_track_table
+from playlist_assets.render.markdown import escape_cell, render_clusters_page
 from playlist_assets.render.paths import (
     page_path,
     playlist_slug,
@@ -20,7 +20,6 @@ __all__ = [
     "remove_playlist_outputs",
     "render_clusters_page",
     "render_scatter",
-    "render_track_table",
     "scatter_path",
     "write_atomically",
 ]

@@ -91,11 +91,6 @@ def _table(rows: list[str]) -> str:
     return "\n".join([TABLE_HEADER, TABLE_SEPARATOR, *rows])
 
 
-def render_track_table(rows: pd.DataFrame, liked: frozenset[str]) -> list[str]:
-    """The lines of a track table; ``rows`` is indexed by track id, has the TRACK_COLUMNS and is in display order."""
-    return [TABLE_HEADER, TABLE_SEPARATOR, *_track_rows(rows, liked)]
-
-
 def _how_clustered(clustering: Clustering) -> list[str]:
     """A sentence on the clustering and one on the scatter's axes."""
     columns = list(clustering.feature_columns)
