@@ -6,8 +6,6 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import sklearn
-from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import pairwise_distances
 from sklearn.preprocessing import StandardScaler
@@ -25,6 +23,8 @@ MAX_K = 6
 #: KMeans starts per k (the best of them is kept): on the tracks, and on the blobs (whose splits are all alike).
 N_INIT = 10
 BLOB_N_INIT = 3
+#: Most Lloyd iterations of one KMeans run (scikit-learn's default).
+MAX_ITERATIONS = 300
 #: A k is eligible only if its smallest cluster has at least this share of the tracks, and this many.
 MIN_CLUSTER_SHARE = 0.01
 MIN_CLUSTER_SIZE = 3
@@ -79,8 +79,7 @@ def cluster_tracks(
     points = space.transform(scaled)
     distinct = len(np.unique(scaled, axis=0))
     ks = range(2, min(max_k, max(2, n // 4), distinct) + 1)
-    # entering either costs milliseconds: once per playlist; the values were checked above
-    with threadpool_limits(limits=1), sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+    with threadpool_limits(limits=1):  # entering costs milliseconds: once per playlist
         k, labels, scores, note = _choose_k(points, space.explained_variance_, ks, random_state)
     clusters = _numbered(labels)
     centres = np.array([points[clusters == c].mean(axis=0) for c in range(1, k + 1)])
@@ -229,10 +228,8 @@ def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> di
     """k -> KMeans labels and silhouette for each k in ``ks``.
 
     Above ``SAMPLE_SIZE`` points, KMeans is fitted and scored on a fixed random sample and
-    the other points go to the nearest centre. Called under one thread (see ``cluster_tracks``): KMeans
-    adds up its threads' partial sums in whatever order they finish, which would change the last bits.
-    The silhouette is computed here from one distance matrix: on a hundred points scikit-learn's
-    ``silhouette_score`` spends nearly all its time checking its arguments.
+    the other points go to the nearest centre. Called under one thread (see ``cluster_tracks``) so that
+    sums are added up in the same order on every run.
     """
     rng = np.random.default_rng(random_state)
     sample = np.sort(rng.choice(len(points), min(len(points), SAMPLE_SIZE), replace=False))
@@ -240,10 +237,55 @@ def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> di
     distances = pairwise_distances(fitted)
     splits = {}
     for k in ks:
-        kmeans = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(fitted)
-        labels = kmeans.predict(points) if len(sample) < len(points) else kmeans.labels_
+        centres = _kmeans(fitted, k, n_init, np.random.default_rng([random_state, k]))
+        labels = _squared_distances(points, (points**2).sum(axis=1), centres).argmin(axis=1)
         splits[k] = _Split(labels, _silhouette(distances, labels[sample]))
     return splits
+
+
+def _kmeans(points: np.ndarray, k: int, n_init: int, rng: np.random.Generator) -> np.ndarray:
+    """The centres of the lowest-inertia of ``n_init`` KMeans runs: scikit-learn's algorithm (k-means++ starts
+    with greedy local trials, then Lloyd's iterations until no point changes cluster), written out because on
+    a hundred points scikit-learn's ``KMeans`` spends most of its time checking arguments and limiting threads.
+    """
+    norms = (points**2).sum(axis=1)
+    best, lowest = None, np.inf
+    for _ in range(n_init):
+        centres, labels = _kmeans_plusplus(points, norms, k, rng), None
+        for _ in range(MAX_ITERATIONS):
+            distances = _squared_distances(points, norms, centres)
+            nearest = distances.argmin(axis=1)
+            if labels is not None and np.array_equal(nearest, labels):
+                break
+            labels = nearest
+            members = np.eye(k)[labels]
+            sizes = members.sum(axis=0)[:, None]
+            centres = np.where(sizes > 0, (members.T @ points) / np.maximum(sizes, 1), centres)
+        inertia = distances.min(axis=1).sum()
+        if inertia < lowest:
+            best, lowest = centres, inertia
+    return best
+
+
+def _kmeans_plusplus(points: np.ndarray, norms: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k starting centres: the first at random, each next the best of a few candidates drawn with
+    probability proportional to their squared distance to the nearest centre so far."""
+    trials = 2 + int(np.log(k))
+    chosen = [int(rng.integers(len(points)))]
+    closest = _squared_distances(points, norms, points[chosen])[:, 0]
+    for _ in range(1, k):
+        drawn = np.searchsorted(np.cumsum(closest), rng.random(trials) * closest.sum())
+        candidates = np.minimum(drawn, len(points) - 1)
+        options = np.minimum(closest[:, None], _squared_distances(points, norms, points[candidates]))
+        best = int(options.sum(axis=0).argmin())
+        closest = options[:, best]
+        chosen.append(int(candidates[best]))
+    return points[chosen]
+
+
+def _squared_distances(points: np.ndarray, norms: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distance of each point (rows; ``norms`` their squared norms) to each centre (columns)."""
+    return np.maximum(norms[:, None] - 2 * (points @ centres.T) + (centres**2).sum(axis=1), 0)
 
 
 def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
