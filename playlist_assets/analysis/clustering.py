@@ -23,8 +23,10 @@ MAX_K = 6
 #: KMeans starts per k (the best of them is kept): on the tracks, and on the blobs (whose splits are all alike).
 N_INIT = 10
 BLOB_N_INIT = 3
-#: Most Lloyd iterations of one KMeans run (scikit-learn's default).
+#: Most Lloyd iterations of one KMeans run, and the centre shift (times the mean variance) that ends it
+#: sooner: scikit-learn's defaults.
 MAX_ITERATIONS = 300
+TOLERANCE = 1e-4
 #: A k is eligible only if its smallest cluster has at least this share of the tracks, and this many.
 MIN_CLUSTER_SHARE = 0.01
 MIN_CLUSTER_SIZE = 3
@@ -233,52 +235,59 @@ def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> di
     """
     rng = np.random.default_rng(random_state)
     sample = np.sort(rng.choice(len(points), min(len(points), SAMPLE_SIZE), replace=False))
-    fitted = points[sample]
+    centred = points - points[sample].mean(axis=0)
+    fitted = centred[sample]
     distances = pairwise_distances(fitted)
+    norms = (centred**2).sum(axis=1)
     splits = {}
     for k in ks:
-        centres = _kmeans(fitted, k, n_init, np.random.default_rng([random_state, k]))
-        labels = _squared_distances(points, (points**2).sum(axis=1), centres).argmin(axis=1)
+        centres = _kmeans(fitted, norms[sample], k, n_init, np.random.RandomState(random_state))
+        labels = _squared_distances(centred, norms, centres).argmin(axis=1)
         splits[k] = _Split(labels, _silhouette(distances, labels[sample]))
     return splits
 
 
-def _kmeans(points: np.ndarray, k: int, n_init: int, rng: np.random.Generator) -> np.ndarray:
-    """The centres of the lowest-inertia of ``n_init`` KMeans runs: scikit-learn's algorithm (k-means++ starts
-    with greedy local trials, then Lloyd's iterations until no point changes cluster), written out because on
-    a hundred points scikit-learn's ``KMeans`` spends most of its time checking arguments and limiting threads.
+def _kmeans(points: np.ndarray, norms: np.ndarray, k: int, n_init: int, random: np.random.RandomState) -> np.ndarray:
+    """The centres of the lowest-inertia of ``n_init`` runs of scikit-learn's ``KMeans`` on centred ``points``
+    (``norms``: their squared norms), step for step: k-means++ starts, then Lloyd's iterations until no point
+    changes cluster or the centres move less than the tolerance. Written out because on a hundred points
+    ``KMeans`` spends nearly all its time checking its arguments and limiting threads.
     """
-    norms = (points**2).sum(axis=1)
+    tolerance = TOLERANCE * points.var(axis=0).mean()
     best, lowest = None, np.inf
     for _ in range(n_init):
-        centres, labels = _kmeans_plusplus(points, norms, k, rng), None
+        centres, labels, settled = _kmeans_plusplus(points, norms, k, random), np.full(len(points), -1), False
         for _ in range(MAX_ITERATIONS):
-            distances = _squared_distances(points, norms, centres)
-            nearest = distances.argmin(axis=1)
-            if labels is not None and np.array_equal(nearest, labels):
-                break
-            labels = nearest
-            members = np.eye(k)[labels]
+            nearest = _squared_distances(points, norms, centres).argmin(axis=1)
+            members = np.eye(k)[nearest]
             sizes = members.sum(axis=0)[:, None]
-            centres = np.where(sizes > 0, (members.T @ points) / np.maximum(sizes, 1), centres)
-        inertia = distances.min(axis=1).sum()
+            moved = np.where(sizes > 0, (members.T @ points) / np.maximum(sizes, 1), centres)
+            shift, centres = ((moved - centres) ** 2).sum(), moved
+            settled, labels = np.array_equal(nearest, labels), nearest
+            if settled or shift <= tolerance:
+                break
+        if not settled:
+            labels = _squared_distances(points, norms, centres).argmin(axis=1)
+        inertia = ((points - centres[labels]) ** 2).sum()
         if inertia < lowest:
             best, lowest = centres, inertia
     return best
 
 
-def _kmeans_plusplus(points: np.ndarray, norms: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+def _kmeans_plusplus(points: np.ndarray, norms: np.ndarray, k: int, random: np.random.RandomState) -> np.ndarray:
     """k starting centres: the first at random, each next the best of a few candidates drawn with
     probability proportional to their squared distance to the nearest centre so far."""
-    trials = 2 + int(np.log(k))
-    chosen = [int(rng.integers(len(points)))]
+    n, trials = len(points), 2 + int(np.log(k))
+    chosen = [int(random.choice(n, p=np.full(n, 1 / n)))]
     closest = _squared_distances(points, norms, points[chosen])[:, 0]
+    potential = closest.sum()
     for _ in range(1, k):
-        drawn = np.searchsorted(np.cumsum(closest), rng.random(trials) * closest.sum())
-        candidates = np.minimum(drawn, len(points) - 1)
+        drawn = np.searchsorted(np.cumsum(closest), random.uniform(size=trials) * potential)
+        candidates = np.minimum(drawn, n - 1)
         options = np.minimum(closest[:, None], _squared_distances(points, norms, points[candidates]))
-        best = int(options.sum(axis=0).argmin())
-        closest = options[:, best]
+        totals = options.sum(axis=0)
+        best = int(totals.argmin())
+        closest, potential = options[:, best], totals[best]
         chosen.append(int(candidates[best]))
     return points[chosen]
 
