@@ -249,52 +249,58 @@ def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> di
 
 def _kmeans(points: np.ndarray, norms: np.ndarray, k: int, n_init: int, random: np.random.RandomState) -> np.ndarray:
     """The centres of the lowest-inertia of ``n_init`` runs of scikit-learn's ``KMeans`` on centred ``points``
-    (``norms``: their squared norms), step for step: k-means++ starts, then Lloyd's iterations until no point
-    changes cluster or the centres move less than the tolerance. Written out because on a hundred points
-    ``KMeans`` spends nearly all its time checking its arguments and limiting threads.
+    (``norms``: their squared norms), step for step: k-means++ starts from the same random numbers, then
+    Lloyd's iterations until no point changes cluster or the centres move less than the tolerance. Written
+    out, the runs side by side, because on a hundred points ``KMeans`` spends nearly all its time checking
+    its arguments and limiting threads.
     """
+    trials = 2 + int(np.log(k))
+    centres = _kmeans_plusplus(points, norms, k, random.random_sample((n_init, 1 + (k - 1) * trials)))
     tolerance = TOLERANCE * points.var(axis=0).mean()
-    best, lowest = None, np.inf
-    for _ in range(n_init):
-        centres, labels, settled = _kmeans_plusplus(points, norms, k, random), np.full(len(points), -1), False
-        for _ in range(MAX_ITERATIONS):
-            nearest = _squared_distances(points, norms, centres).argmin(axis=1)
-            members = np.eye(k)[nearest]
-            sizes = members.sum(axis=0)[:, None]
-            moved = np.where(sizes > 0, (members.T @ points) / np.maximum(sizes, 1), centres)
-            shift, centres = ((moved - centres) ** 2).sum(), moved
-            settled, labels = np.array_equal(nearest, labels), nearest
-            if settled or shift <= tolerance:
-                break
-        if not settled:
-            labels = _squared_distances(points, norms, centres).argmin(axis=1)
-        inertia = ((points - centres[labels]) ** 2).sum()
-        if inertia < lowest:
-            best, lowest = centres, inertia
-    return best
+    labels = np.full((n_init, len(points)), -1)
+    running, settled = np.ones(n_init, dtype=bool), np.zeros(n_init, dtype=bool)
+    for _ in range(MAX_ITERATIONS):
+        nearest = _squared_distances(points, norms, centres).argmin(axis=2)
+        members = np.eye(k)[nearest]
+        sizes = members.sum(axis=1)[..., None]
+        moved = np.where(sizes > 0, (members.transpose(0, 2, 1) @ points) / np.maximum(sizes, 1), centres)
+        shift = ((moved - centres) ** 2).sum(axis=(1, 2))
+        centres = np.where(running[:, None, None], moved, centres)
+        settled |= running & (nearest == labels).all(axis=1)
+        labels = np.where(running[:, None], nearest, labels)
+        running &= ~settled & (shift > tolerance)
+        if not running.any():
+            break
+    labels = np.where(settled[:, None], labels, _squared_distances(points, norms, centres).argmin(axis=2))
+    inertia = ((points - np.take_along_axis(centres, labels[..., None], axis=1)) ** 2).sum(axis=(1, 2))
+    return centres[inertia.argmin()]
 
 
-def _kmeans_plusplus(points: np.ndarray, norms: np.ndarray, k: int, random: np.random.RandomState) -> np.ndarray:
-    """k starting centres: the first at random, each next the best of a few candidates drawn with
-    probability proportional to their squared distance to the nearest centre so far."""
-    n, trials = len(points), 2 + int(np.log(k))
-    chosen = [int(random.choice(n, p=np.full(n, 1 / n)))]
-    closest = _squared_distances(points, norms, points[chosen])[:, 0]
-    potential = closest.sum()
-    for _ in range(1, k):
-        drawn = np.searchsorted(np.cumsum(closest), random.uniform(size=trials) * potential)
-        candidates = np.minimum(drawn, n - 1)
-        options = np.minimum(closest[:, None], _squared_distances(points, norms, points[candidates]))
-        totals = options.sum(axis=0)
-        best = int(totals.argmin())
-        closest, potential = options[:, best], totals[best]
-        chosen.append(int(candidates[best]))
-    return points[chosen]
+def _kmeans_plusplus(points: np.ndarray, norms: np.ndarray, k: int, draws: np.ndarray) -> np.ndarray:
+    """k starting centres per row of ``draws`` (uniform random numbers, in scikit-learn's order): the first
+    at random, each next the best of a few candidates drawn with probability proportional to their squared
+    distance to the nearest centre so far."""
+    n, runs = len(points), np.arange(len(draws))
+    uniform = np.full(n, 1 / n).cumsum()
+    chosen = [(uniform / uniform[-1]).searchsorted(draws[:, 0], side="right")]
+    closest = _squared_distances(points, norms, points[chosen[0]][:, None])[..., 0]
+    potential = closest.sum(axis=1)
+    for targets in np.split(draws[:, 1:], k - 1, axis=1) if k > 1 else []:
+        cumulative = np.cumsum(closest, axis=1)
+        below = cumulative[:, None, :] < (targets * potential[:, None])[..., None]
+        candidates = np.minimum(below.sum(axis=2), n - 1)
+        options = np.minimum(closest[..., None], _squared_distances(points, norms, points[candidates]))
+        totals = options.sum(axis=1)
+        best = totals.argmin(axis=1)
+        closest, potential = options[runs, :, best], totals[runs, best]
+        chosen.append(candidates[runs, best])
+    return points[np.stack(chosen, axis=1)]
 
 
 def _squared_distances(points: np.ndarray, norms: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distance of each point (rows; ``norms`` their squared norms) to each centre (columns)."""
-    return np.maximum(norms[:, None] - 2 * (points @ centres.T) + (centres**2).sum(axis=1), 0)
+    """Squared Euclidean distance of each point (``norms``: their squared norms) to each centre: (..., points, centres)."""
+    cross = points @ np.swapaxes(centres, -1, -2)
+    return np.maximum(norms[:, None] - 2 * cross + (centres**2).sum(axis=-1)[..., None, :], 0)
 
 
 def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
