@@ -273,7 +273,17 @@ def _kmeans(points: np.ndarray, norms: np.ndarray, k: int, n_init: int, random: 
             break
     labels = np.where(settled[:, None], labels, _squared_distances(points, norms, centres).argmin(axis=2))
     inertia = ((points - np.take_along_axis(centres, labels[..., None], axis=1)) ** 2).sum(axis=(1, 2))
-    return centres[inertia.argmin()]
+    best = 0
+    for run in range(1, n_init):  # as KMeans: a lower inertia wins unless it is the same clustering
+        if inertia[run] < inertia[best] and not _same_partition(labels[run], labels[best]):
+            best = run
+    return centres[best]
+
+
+def _same_partition(labels: np.ndarray, others: np.ndarray) -> bool:
+    """Whether two labellings group the points alike (the cluster numbers may differ)."""
+    pairs = len(np.unique(labels * (others.max() + 1) + others))
+    return pairs == len(np.unique(labels)) == len(np.unique(others))
 
 
 def _kmeans_plusplus(points: np.ndarray, norms: np.ndarray, k: int, draws: np.ndarray) -> np.ndarray:
