@@ -260,15 +260,15 @@ def _kmeans(points: np.ndarray, norms: np.ndarray, k: int, n_init: int, random: 
     labels = np.full((n_init, len(points)), -1)
     running, settled = np.ones(n_init, dtype=bool), np.zeros(n_init, dtype=bool)
     for _ in range(MAX_ITERATIONS):
-        nearest = _squared_distances(points, norms, centres).argmin(axis=2)
+        active = np.flatnonzero(running)
+        nearest = _squared_distances(points, norms, centres[active]).argmin(axis=2)
         members = np.eye(k)[nearest]
         sizes = members.sum(axis=1)[..., None]
-        moved = np.where(sizes > 0, (members.transpose(0, 2, 1) @ points) / np.maximum(sizes, 1), centres)
-        shift = ((moved - centres) ** 2).sum(axis=(1, 2))
-        centres = np.where(running[:, None, None], moved, centres)
-        settled |= running & (nearest == labels).all(axis=1)
-        labels = np.where(running[:, None], nearest, labels)
-        running &= ~settled & (shift > tolerance)
+        moved = np.where(sizes > 0, (members.transpose(0, 2, 1) @ points) / np.maximum(sizes, 1), centres[active])
+        shift = ((moved - centres[active]) ** 2).sum(axis=(1, 2))
+        settled[active] = (nearest == labels[active]).all(axis=1)
+        centres[active], labels[active] = moved, nearest
+        running[active] = ~settled[active] & (shift > tolerance)
         if not running.any():
             break
     labels = np.where(settled[:, None], labels, _squared_distances(points, norms, centres).argmin(axis=2))
