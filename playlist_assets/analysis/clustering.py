@@ -238,11 +238,11 @@ def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> di
     centred = points - points[sample].mean(axis=0)
     fitted = centred[sample]
     distances = pairwise_distances(fitted)
-    norms = (centred**2).sum(axis=1)
+    norms = (fitted**2).sum(axis=1)
     splits = {}
     for k in ks:
-        centres = _kmeans(fitted, norms[sample], k, n_init, np.random.RandomState(random_state))
-        labels = _squared_distances(centred, norms, centres).argmin(axis=1)
+        centres = _kmeans(fitted, norms, k, n_init, np.random.RandomState(random_state))
+        labels = _nearest(centred, centres)
         splits[k] = _Split(labels, _silhouette(distances, labels[sample]))
     return splits
 
@@ -261,7 +261,7 @@ def _kmeans(points: np.ndarray, norms: np.ndarray, k: int, n_init: int, random: 
     running, settled = np.ones(n_init, dtype=bool), np.zeros(n_init, dtype=bool)
     for _ in range(MAX_ITERATIONS):
         active = np.flatnonzero(running)
-        nearest = _squared_distances(points, norms, centres[active]).argmin(axis=2)
+        nearest = _nearest(points, centres[active])
         members = np.eye(k)[nearest]
         sizes = members.sum(axis=1)[..., None]
         moved = np.where(sizes > 0, (members.transpose(0, 2, 1) @ points) / np.maximum(sizes, 1), centres[active])
@@ -271,7 +271,7 @@ def _kmeans(points: np.ndarray, norms: np.ndarray, k: int, n_init: int, random: 
         running[active] = ~settled[active] & (shift > tolerance)
         if not running.any():
             break
-    labels = np.where(settled[:, None], labels, _squared_distances(points, norms, centres).argmin(axis=2))
+    labels = np.where(settled[:, None], labels, _nearest(points, centres))
     inertia = ((points - np.take_along_axis(centres, labels[..., None], axis=1)) ** 2).sum(axis=(1, 2))
     best = 0
     for run in range(1, n_init):  # as KMeans: a lower inertia wins unless it is the same clustering
@@ -305,6 +305,12 @@ def _kmeans_plusplus(points: np.ndarray, norms: np.ndarray, k: int, draws: np.nd
         closest, potential = options[runs, :, best], totals[runs, best]
         chosen.append(candidates[runs, best])
     return points[np.stack(chosen, axis=1)]
+
+
+def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The nearest of ``centres`` (..., centres, features) to each point, by KMeans' own measure: the squared
+    distance less the point's squared norm, which is the same for every centre."""
+    return ((centres**2).sum(axis=-1)[..., None, :] - 2 * (points @ np.swapaxes(centres, -1, -2))).argmin(axis=-1)
 
 
 def _squared_distances(points: np.ndarray, norms: np.ndarray, centres: np.ndarray) -> np.ndarray:
