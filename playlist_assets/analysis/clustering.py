@@ -12,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from playlist_assets.analysis.describe import axis_label, profiles, separation
+from playlist_assets.analysis.kmeans import kmeans, nearest, silhouette
 from playlist_assets.model import Axis, Clustering
 
 #: Share of the variance the clustering space (PCA) keeps.
@@ -23,10 +24,6 @@ MAX_K = 6
 #: KMeans starts per k (the best of them is kept): on the tracks, and on the blobs (whose splits are all alike).
 N_INIT = 10
 BLOB_N_INIT = 3
-#: Most Lloyd iterations of one KMeans run, and the centre shift (times the mean variance) that ends it
-#: sooner: scikit-learn's defaults.
-MAX_ITERATIONS = 300
-TOLERANCE = 1e-4
 #: A k is eligible only if its smallest cluster has at least this share of the tracks, and this many.
 MIN_CLUSTER_SHARE = 0.01
 MIN_CLUSTER_SIZE = 3
@@ -229,110 +226,20 @@ class _Split(NamedTuple):
 def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> dict[int, _Split]:
     """k -> KMeans labels and silhouette for each k in ``ks``.
 
-    Above ``SAMPLE_SIZE`` points, KMeans is fitted and scored on a fixed random sample and
-    the other points go to the nearest centre. Called under one thread (see ``cluster_tracks``) so that
-    sums are added up in the same order on every run.
+    Above ``SAMPLE_SIZE`` points, KMeans (scikit-learn's, written out: see ``analysis.kmeans``) is fitted and
+    scored on a fixed random sample and the other points go to the nearest centre. Called under one thread
+    (see ``cluster_tracks``) so that sums are added up in the same order on every run.
     """
     rng = np.random.default_rng(random_state)
     sample = np.sort(rng.choice(len(points), min(len(points), SAMPLE_SIZE), replace=False))
     centred = points - points[sample].mean(axis=0)
     fitted = centred[sample]
     distances = pairwise_distances(fitted)
-    norms = (fitted**2).sum(axis=1)
     splits = {}
     for k in ks:
-        centres = _kmeans(fitted, norms, k, n_init, np.random.RandomState(random_state))
-        labels = _nearest(centred, centres)
-        splits[k] = _Split(labels, _silhouette(distances, labels[sample]))
+        labels = nearest(centred, kmeans(fitted, k, n_init, random_state))
+        splits[k] = _Split(labels, silhouette(distances, labels[sample]))
     return splits
-
-
-def _kmeans(points: np.ndarray, norms: np.ndarray, k: int, n_init: int, random: np.random.RandomState) -> np.ndarray:
-    """The centres of the lowest-inertia of ``n_init`` runs of scikit-learn's ``KMeans`` on centred ``points``
-    (``norms``: their squared norms), step for step: k-means++ starts from the same random numbers, then
-    Lloyd's iterations until no point changes cluster or the centres move less than the tolerance. Written
-    out, the runs side by side, because on a hundred points ``KMeans`` spends nearly all its time checking
-    its arguments and limiting threads.
-    """
-    trials = 2 + int(np.log(k))
-    centres = _kmeans_plusplus(points, norms, k, random.random_sample((n_init, 1 + (k - 1) * trials)))
-    tolerance = TOLERANCE * points.var(axis=0).mean()
-    labels = np.full((n_init, len(points)), -1)
-    running, settled = np.ones(n_init, dtype=bool), np.zeros(n_init, dtype=bool)
-    for _ in range(MAX_ITERATIONS):
-        active = np.flatnonzero(running)
-        nearest = _nearest(points, centres[active])
-        members = np.eye(k)[nearest]
-        sizes = members.sum(axis=1)[..., None]
-        moved = np.where(sizes > 0, (members.transpose(0, 2, 1) @ points) / np.maximum(sizes, 1), centres[active])
-        shift = ((moved - centres[active]) ** 2).sum(axis=(1, 2))
-        settled[active] = (nearest == labels[active]).all(axis=1)
-        centres[active], labels[active] = moved, nearest
-        running[active] = ~settled[active] & (shift > tolerance)
-        if not running.any():
-            break
-    labels = np.where(settled[:, None], labels, _nearest(points, centres))
-    inertia = ((points - np.take_along_axis(centres, labels[..., None], axis=1)) ** 2).sum(axis=(1, 2))
-    best = 0
-    for run in range(1, n_init):  # as KMeans: a lower inertia wins unless it is the same clustering
-        if inertia[run] < inertia[best] and not _same_partition(labels[run], labels[best]):
-            best = run
-    return centres[best]
-
-
-def _same_partition(labels: np.ndarray, others: np.ndarray) -> bool:
-    """Whether two labellings group the points alike (the cluster numbers may differ)."""
-    pairs = len(np.unique(labels * (others.max() + 1) + others))
-    return pairs == len(np.unique(labels)) == len(np.unique(others))
-
-
-def _kmeans_plusplus(points: np.ndarray, norms: np.ndarray, k: int, draws: np.ndarray) -> np.ndarray:
-    """k starting centres per row of ``draws`` (uniform random numbers, in scikit-learn's order): the first
-    at random, each next the best of a few candidates drawn with probability proportional to their squared
-    distance to the nearest centre so far."""
-    n, runs = len(points), np.arange(len(draws))
-    uniform = np.full(n, 1 / n).cumsum()
-    chosen = [(uniform / uniform[-1]).searchsorted(draws[:, 0], side="right")]
-    closest = _squared_distances(points, norms, points[chosen[0]][:, None])[..., 0]
-    potential = closest.sum(axis=1)
-    for targets in np.split(draws[:, 1:], k - 1, axis=1) if k > 1 else []:
-        cumulative = np.cumsum(closest, axis=1)
-        below = cumulative[:, None, :] < (targets * potential[:, None])[..., None]
-        candidates = np.minimum(below.sum(axis=2), n - 1)
-        options = np.minimum(closest[..., None], _squared_distances(points, norms, points[candidates]))
-        totals = options.sum(axis=1)
-        best = totals.argmin(axis=1)
-        closest, potential = options[runs, :, best], totals[runs, best]
-        chosen.append(candidates[runs, best])
-    return points[np.stack(chosen, axis=1)]
-
-
-def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """The nearest of ``centres`` (..., centres, features) to each point, by KMeans' own measure: the squared
-    distance less the point's squared norm, which is the same for every centre."""
-    return ((centres**2).sum(axis=-1)[..., None, :] - 2 * (points @ np.swapaxes(centres, -1, -2))).argmin(axis=-1)
-
-
-def _squared_distances(points: np.ndarray, norms: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distance of each point (``norms``: their squared norms) to each centre: (..., points, centres)."""
-    cross = points @ np.swapaxes(centres, -1, -2)
-    return np.maximum(norms[:, None] - 2 * cross + (centres**2).sum(axis=-1)[..., None, :], 0)
-
-
-def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette of ``labels`` given the points' pairwise ``distances`` (as scikit-learn's; 0 for one cluster)."""
-    members = np.eye(labels.max() + 1)[labels]
-    sizes = members.sum(axis=0)
-    n = len(labels)
-    if (sizes > 0).sum() < 2:
-        return 0.0
-    mean_distance = (distances @ members) / np.maximum(sizes - members, 1)
-    own = mean_distance[np.arange(n), labels]
-    mean_distance[np.arange(n), labels] = np.inf
-    nearest = mean_distance[:, sizes > 0].min(axis=1)
-    widest = np.maximum(own, nearest)
-    values = np.divide(nearest - own, widest, out=np.zeros(n), where=(widest > 0) & (sizes[labels] > 1))
-    return float(values.mean())
 
 
 def _numbered(labels: np.ndarray) -> np.ndarray:
