@@ -7,9 +7,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import adjusted_rand_score
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, pairwise_distances, silhouette_score
 
 from playlist_assets.analysis import cluster_tracks, feature_word
+from playlist_assets.analysis.kmeans import kmeans, nearest, silhouette
 
 AUDIO = [
     "danceability", "energy", "valence", "acousticness", "instrumentalness", "speechiness",
@@ -303,3 +305,25 @@ def test_feature_words():
     assert feature_word("energy", True) == "Energetic"
     assert feature_word("acousticness", False) == "not Acoustic"
     assert feature_word("time_signature", True) == "high time signature"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_written_out_kmeans_and_silhouette_are_scikit_learns(seed):
+    """The k search runs scikit-learn's KMeans step for step (cheaper on small playlists): same clusters, same
+    silhouettes, from the same random numbers."""
+    rng = np.random.default_rng(seed)
+    points = rng.standard_normal((int(rng.integers(40, 400)), int(rng.integers(1, 8))))
+    points[: len(points) // 3] += 2.5  # one group apart, so that the starts matter
+    centred = points - points.mean(axis=0)
+    for k in (2, 3, 5):
+        expected = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(points)
+        centres = kmeans(centred, k, 10, seed)
+        labels = nearest(centred, centres)
+        assert adjusted_rand_score(expected.labels_, labels) == 1.0
+        assert np.allclose(np.sort(centres + points.mean(axis=0), axis=0), np.sort(expected.cluster_centers_, axis=0))
+        distances = pairwise_distances(points)
+        assert silhouette(distances, labels) == pytest.approx(silhouette_score(points, labels), abs=1e-12)
+    singleton = np.r_[np.zeros(len(points) - 1, dtype=int), 1]
+    assert silhouette(pairwise_distances(points), singleton) == pytest.approx(
+        silhouette_score(points, singleton), abs=1e-12
+    )

@@ -64,7 +64,8 @@ def test_prints_every_figure_for_the_project_and_both_baselines(tmp_path):
         assert report.count(method) == 2
     for figure in ("one cluster:", "NMI", "ARI", "silhouette", "k: ", "order invariance", "time per playlist"):
         assert report.count(figure) >= 6, figure
-    assert "100-track mix, clustering + scatter PNG" in report and "ratio of medians" in report
+    assert "100-track mix, clustering + scatter PNG" in report and "100-track mix, clustering alone" in report
+    assert report.count("ratio of medians") == 2
     assert "500-track mix, clustering: median" in report
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import pairwise_distances, silhouette_score
+from sklearn.metrics import pairwise_distances
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from playlist_assets.analysis.describe import axis_label, profiles, separation
+from playlist_assets.analysis.kmeans import kmeans, nearest, silhouette
 from playlist_assets.model import Axis, Clustering
 
 #: Share of the variance the clustering space (PCA) keeps.
@@ -20,7 +21,7 @@ VARIANCE_KEPT = 0.9
 SAMPLE_SIZE = 2000
 #: Most clusters tried (fewer for small playlists: at most a quarter of the tracks).
 MAX_K = 6
-#: KMeans starts per k (the best of them is kept): on the tracks, and on the blob (whose splits are all alike).
+#: KMeans starts per k (the best of them is kept): on the tracks, and on the blobs (whose splits are all alike).
 N_INIT = 10
 BLOB_N_INIT = 3
 #: A k is eligible only if its smallest cluster has at least this share of the tracks, and this many.
@@ -35,6 +36,7 @@ BLOB_SIZE = 500
 SMALL_BLOBS = 3
 #: The fewest clusters whose ratio to the blob is at least this share of the best k's ratio win.
 NEAR_BEST = 0.9
+
 
 def cluster_tracks(
     features: pd.DataFrame, *, min_tracks: int = 8, max_k: int = MAX_K, random_state: int = 0
@@ -167,10 +169,10 @@ def _choose_k(
     n = len(points)
     min_size = max(MIN_CLUSTER_SIZE, int(np.ceil(MIN_CLUSTER_SHARE * n)))
     splits = _splits(points, ks, random_state, N_INIT)
-    blob = _blobs(variances, BLOB_SIZE, 1, random_state)[0]
-    blob_scores = {k: score for k, (score, _) in _splits(blob, ks, random_state, BLOB_N_INIT).items()}
-    scores = {k: score for k, (score, labels) in splits.items() if np.bincount(labels).min() >= min_size}
-    ratios = {k: score / blob_scores[k] for k, score in scores.items() if blob_scores[k] > 0}
+    blob = _splits(_blobs(variances, BLOB_SIZE, 1, random_state)[0], ks, random_state, BLOB_N_INIT)
+    eligible = [k for k in ks if np.bincount(splits[k].labels).min() >= min_size]
+    scores = {k: splits[k].silhouette for k in eligible}
+    ratios = {k: scores[k] / blob[k].silhouette for k in eligible if blob[k].silhouette > 0}
     best = max(ratios, key=ratios.get, default=None)
     tested = f"k={ks.start}..{ks.stop - 1}" if len(ks) > 1 else f"k={ks.start}"
     passing = sorted((k for k in ratios if ratios[k] >= MIN_BLOB_RATIO), key=ratios.get, reverse=True)
@@ -182,16 +184,16 @@ def _choose_k(
         fewest = min(k for k, ratio in ratios.items() if ratio >= NEAR_BEST * ratios[best])
         note = (
             f"k={fewest} chosen over {tested}: its silhouette ({scores[fewest]:.2f}) is {ratios[fewest]:.1f} times "
-            f"that of a featureless random blob of the same shape ({blob_scores[fewest]:.2f}); "
+            f"that of a featureless random blob of the same shape ({blob[fewest].silhouette:.2f}); "
             + ("no other k does better" if fewest == best else f"the fewest clusters within {NEAR_BEST:.0%} of the best k ({best})")
         )
-        return fewest, splits[fewest][1], scores, note
+        return fewest, splits[fewest].labels, scores, note
     if best is None:
         reason = f"no split ({tested}) gives clusters that each have at least {min_size} tracks"
     elif not passing:
         reason = (
             f"no split ({tested}) is clearly more separated than a featureless random blob's "
-            f"(best: k={best}, silhouette {scores[best]:.2f} vs {blob_scores[best]:.2f}; "
+            f"(best: k={best}, silhouette {scores[best]:.2f} vs {blob[best].silhouette:.2f}; "
             f"{MIN_BLOB_RATIO} times needed)"
         )
     else:
@@ -212,26 +214,31 @@ def _blobs(variances: np.ndarray, size: int, count: int, random_state: int) -> l
 
 def _mean_score(blobs: list[np.ndarray], k: int, random_state: int) -> float:
     """The mean silhouette of KMeans with ``k`` clusters on ``blobs`` (0 for none)."""
-    scores = [_splits(blob, range(k, k + 1), random_state, BLOB_N_INIT)[k][0] for blob in blobs]
+    scores = [_splits(blob, range(k, k + 1), random_state, BLOB_N_INIT)[k].silhouette for blob in blobs]
     return float(np.mean(scores)) if scores else 0.0
 
 
-def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> dict[int, tuple[float, np.ndarray]]:
-    """k -> (silhouette, KMeans labels) for each k in ``ks``.
+class _Split(NamedTuple):
+    labels: np.ndarray
+    silhouette: float
 
-    Above ``SAMPLE_SIZE`` points, KMeans is fitted and scored on a fixed random sample and
-    the other points go to the nearest centre. Called under one thread (see ``cluster_tracks``): KMeans
-    adds up its threads' partial sums in whatever order they finish, which would change the last bits.
+
+def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> dict[int, _Split]:
+    """k -> KMeans labels and silhouette for each k in ``ks``.
+
+    Above ``SAMPLE_SIZE`` points, KMeans (scikit-learn's, written out: see ``analysis.kmeans``) is fitted and
+    scored on a fixed random sample and the other points go to the nearest centre. Called under one thread
+    (see ``cluster_tracks``) so that sums are added up in the same order on every run.
     """
     rng = np.random.default_rng(random_state)
     sample = np.sort(rng.choice(len(points), min(len(points), SAMPLE_SIZE), replace=False))
+    centred = points - points[sample].mean(axis=0)
+    fitted = centred[sample]
+    distances = pairwise_distances(fitted)
     splits = {}
-    distances = pairwise_distances(points[sample])
     for k in ks:
-        kmeans = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(points[sample])
-        labels = kmeans.predict(points)
-        score = silhouette_score(distances, labels[sample], metric="precomputed") if len(set(labels[sample])) > 1 else 0.0
-        splits[k] = (float(score), labels)
+        labels = nearest(centred, kmeans(fitted, k, n_init, random_state))
+        splits[k] = _Split(labels, silhouette(distances, labels[sample]))
     return splits
 
 
