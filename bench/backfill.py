@@ -81,9 +81,12 @@ def run(args: argparse.Namespace, folder: Path, storage: str) -> int:
     from playlist_assets import cli
     from playlist_assets.assets import ALL_ASSETS
     from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
+    from playlist_assets.instance_storage import batch_events
     from playlist_assets.jobs import PLAYLIST_KEYS, refresh_job
     from playlist_assets.resources import OutputFolder
     from playlist_assets.storage import PartitionedPickleIOManager
+
+    batch_events()  # as the code location does (playlist_assets/definitions.py)
 
     size = {"playlists": args.playlists, "tracks": args.tracks, "big": args.big}
     source, features = SyntheticSource(**size), SyntheticFeatures(**size)

@@ -42,12 +42,19 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
         super().__init__(base_dir, inst_data)
         self._db_lock = threading.RLock()  # held for a whole batch, and again by each connection within it
 
+    def store_event(self, event: EventLogEntry) -> None:
+        """One event in one transaction per database file (a check's result is written to the index twice)."""
+        if getattr(self._batch, "connections", None) is None:
+            self.store_event_batch([event])
+        else:
+            super().store_event(event)
+
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         with self._db_lock, contextlib.ExitStack() as connections:
             self._batch.connections, self._batch.stack = {}, connections
             try:
                 for event in events:
-                    self.store_event(event)
+                    super().store_event(event)
             finally:
                 self._batch.connections = None
 
