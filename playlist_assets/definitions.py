@@ -22,6 +22,7 @@ from playlist_assets.features import (
     ReccoBeatsFeatures,
     SpotifyAudioFeatures,
 )
+from playlist_assets.instance_storage import batch_events
 from playlist_assets.jobs import refresh_job
 from playlist_assets.resources import OutputFolder
 from playlist_assets.run_names import playlist_names_on_runs
@@ -70,6 +71,9 @@ def library_resources(kind: str, path: str, reccobeats: bool = True) -> dict[str
         return {"source": ExportifySource(path=path), "features": FeatureChain(export=ExportFeatures(), **network)}
     return {"source": AccountExportSource(path=path), "features": FeatureChain(**network)}
 
+
+# Runs of this code location hand Dagster's batches of events to the storage as batches (on PostgreSQL too).
+batch_events()
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,

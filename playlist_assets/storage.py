@@ -8,6 +8,7 @@ in the run (a ``PlaylistFailed`` value) is handed on within the run but keeps it
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,6 @@ from typing import Any
 import dagster as dg
 
 from playlist_assets.model import PlaylistFailed
-from playlist_assets.render.paths import write_atomically
 
 
 class PartitionedPickleIOManager(dg.ConfigurableIOManagerFactory):
@@ -76,7 +76,20 @@ class PickleStore(dg.IOManager):
             return pickle.load(stored)
 
     def _write(self, path: Path, obj: Any) -> None:
-        """Keep ``obj`` for the run; on disk too, unless it stands for a playlist that failed (its last value stays)."""
-        if not isinstance(obj, PlaylistFailed):
-            write_atomically(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        """Keep ``obj`` for the run; on disk too, unless it stands for a playlist that failed (its last value stays).
+
+        The pickle goes to a temporary file renamed over the old one, so that a reader sees one or the other, but
+        unlike a page it is not forced to disk (an fsync per playlist and asset in a backfill): after a crash of
+        the machine, a value lost can be materialized again.
+        """
+        if isinstance(obj, PlaylistFailed):
+            self._written[path] = obj
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            temp.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
         self._written[path] = obj

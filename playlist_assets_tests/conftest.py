@@ -1,5 +1,6 @@
-"""Shared fixtures: an ephemeral Dagster instance (on SQLite, or on PostgreSQL too for the tests marked
-``ON_BOTH_STORAGES``, see postgres.py) and resources writing into a temporary folder."""
+"""Shared fixtures: an ephemeral Dagster instance (on the project's SQLite storage, see dagster.yaml, or on
+PostgreSQL too for the tests marked ``ON_BOTH_STORAGES``, see postgres.py) and resources writing into a temporary
+folder."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import yaml
 
 from playlist_assets.features import DemoFeatures
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource, PlaylistSource
 from playlist_assets.storage import PartitionedPickleIOManager
-from playlist_assets_tests.postgres import fresh_database, postgres_storage
+from playlist_assets_tests.postgres import PROJECT, fresh_database, postgres_storage
+
+#: The storage block of the project's dagster.yaml (SQLite in DAGSTER_HOME, which ``instance_for_test`` sets).
+SQLITE_STORAGE = {"storage": yaml.safe_load((PROJECT / "dagster.yaml").read_text())["storage"]}
 
 
 @pytest.fixture
@@ -30,7 +35,7 @@ def storage(request, monkeypatch):
 
 @pytest.fixture
 def instance(storage):
-    with dg.instance_for_test(overrides=postgres_storage() if storage else None) as test_instance:
+    with dg.instance_for_test(overrides=postgres_storage() if storage else SQLITE_STORAGE) as test_instance:
         yield test_instance
 
 

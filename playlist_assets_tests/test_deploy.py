@@ -130,6 +130,7 @@ def test_run_sh_adds_postgres_storage_when_dagster_pg_host_is_set_and_keeps_a_us
     password = "not-in-any-file-4417"
     written = settings_after_run_sh(DAGSTER_PG_HOST="db.example.org", DAGSTER_PG_PASSWORD=password)
     assert yaml.safe_load(written)["storage"] == postgres_storage()["storage"] and password not in written
-    assert "storage" not in yaml.safe_load(settings_after_run_sh())  # SQLite again, without the variable
+    sqlite = yaml.safe_load(settings_after_run_sh())["storage"]  # SQLite again, without the variable
+    assert sqlite["custom"]["class"] == "BatchingSqliteStorage"
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
     assert settings_after_run_sh(DAGSTER_PG_HOST="db.example.org") == "telemetry:\n  enabled: true\n"

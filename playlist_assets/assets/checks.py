@@ -30,6 +30,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # A markdown link or image target (an escaped "\](" is text, not a link), or an <img> source.
 _LINK = re.compile(r'(?<!\\)\]\(([^)\s]*)\)|<img src="([^"]*)"')
+_WEB = ("https://", "http://")
 _SCATTER = re.compile(rf"^!\[{re.escape(SCATTER_ALT)}\]\(([^)\s]*)\)$", re.MULTILINE)
 
 
@@ -42,7 +43,7 @@ def broken_links(page_file: Path, root: Path) -> list[str]:
     """The page's links that are not web addresses and do not name an existing file inside ``root``."""
     broken = []
     for link in page_links(page_file.read_text(encoding="utf-8")):
-        if urlsplit(link).scheme in ("http", "https"):
+        if link.startswith(_WEB) or urlsplit(link).scheme in ("http", "https"):  # most are: not parsed
             continue
         target = (page_file.parent / link).resolve()
         if not (target.is_relative_to(root.resolve()) and target.is_file()):
