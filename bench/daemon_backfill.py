@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracks", type=int, default=100, help="M tracks per playlist (default 100)")
     parser.add_argument("--per-run", type=int, help="playlists per run (PLAYLIST_ASSETS_PARTITIONS_PER_RUN; default the project's)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the backfill (default 1,800)")
+    parser.add_argument("--logs", type=Path, help="keep the webserver's and the daemon's logs (with the runs') in this folder")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped from outside: still stop what it started
     with tempfile.TemporaryDirectory(prefix="playlist_daemon_bench_") as folder:
@@ -90,17 +91,20 @@ def run(args: argparse.Namespace, folder: Path) -> int:
         instance=instance, asset_selection=LIKED_KEYS, run_config=cli.QUIET
     )
     assert liked.success
-    floor_line, floor_seconds = measure_floor([library(**SIZE).features(number) for number in range(len(keys))])
+    floor_line, floor_seconds, floor_cpu = measure_floor([library(**SIZE).features(number) for number in range(len(keys))])
     import_seconds = code_location_import_seconds()
 
     load_at_start = os.getloadavg()[0]
-    processes = Processes({**os.environ, **settings}, folder)
+    logs = args.logs or folder
+    logs.mkdir(parents=True, exist_ok=True)
+    processes = Processes({**os.environ, **settings}, logs)
     try:
         port = free_port()
         processes.start("webserver", ["dagster-webserver", "-h", "127.0.0.1", "-p", str(port), "-w", str(workspace)])
         processes.start("daemon", ["dagster-daemon", "run", "-w", str(workspace)])
         processes.wait_for("the webserver's code location", lambda: location_loaded(port), timeout=600)
         processes.wait_for("the daemon's loops", lambda: DAEMONS <= set(instance.get_daemon_heartbeats()), timeout=600)
+        cpu = CpuSampler(processes)
         launched_at = time.time()
         answer = graphql(port, BACKFILL, params={"assetSelection": [{"path": key.path} for key in PLAYLIST_KEYS],
                                                  "allPartitions": True})["launchPartitionBackfill"]
@@ -112,7 +116,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
             status = instance.get_backfill(backfill_id).status
             return None if status.value in {"REQUESTED", "CANCELING", "FAILING"} else status
 
-        status = processes.wait_for("the backfill", backfill_ended, timeout=args.timeout, every=0.5)
+        status = processes.wait_for("the backfill", lambda: cpu.sample() or backfill_ended(), timeout=args.timeout, every=0.5)
         status_seen_at = time.time()
     except Exception:
         processes.print_logs()
@@ -139,28 +143,30 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     if floor_per_core:
         lines.append(f"ratio daemon backfill / (floor / {CORES} cores): {wall / floor_per_core:.2f}   (target <= 2)")
     lines += where_the_time_went(runs, launched_at, ended_at, status_seen_at, import_seconds)
+    lines.append(cpu.summary(floor_cpu))
     lines.append(f"processes stopped: {stopped}")
     print("\n".join(lines))
     succeeded = status.value == "COMPLETED_SUCCESS" and pages == len(keys)
     return 0 if succeeded else 1
 
 
-def measure_floor(matrices: list) -> tuple[str, float | None]:
-    """A line saying what the floor is, and the sum of ``floor(X)`` over ``matrices`` in seconds (None without the sketch)."""
+def measure_floor(matrices: list) -> tuple[str, float | None, float | None]:
+    """A line saying what the floor is, the sum of ``floor(X)`` over ``matrices`` in seconds and its CPU seconds
+    (None, None without the sketch)."""
     if not (FLOOR_FOLDER / "floor_sketch.py").is_file():
-        return f"floor: {FLOOR_FOLDER / 'floor_sketch.py'} is missing, so no floor and no ratio are printed", None
+        return f"floor: {FLOOR_FOLDER / 'floor_sketch.py'} is missing, so no floor and no ratio are printed", None, None
     sys.path.insert(0, str(FLOOR_FOLDER))
     from floor_sketch import floor
 
     floor(matrices[0])  # imports, fonts, first figure
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for matrix in matrices:
         floor(matrix)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     line = (f"floor: sum of floor(X) over the {len(matrices)} playlists' feature matrices {seconds:.1f} s"
             f" (../shared/bench/floor_sketch.py, measured in this process before the servers started),"
             f" / {CORES} cores = {seconds / CORES:.1f} s")
-    return line, seconds
+    return line, seconds, cpu
 
 
 def run_timeline(instance, record) -> dict:
@@ -168,11 +174,16 @@ def run_timeline(instance, record) -> dict:
     import dagster as dg
 
     kinds = dg.DagsterEventType
-    wanted = {kinds.RUN_STARTING, kinds.RUN_START, kinds.STEP_START, kinds.STEP_SUCCESS,
+    wanted = {kinds.RUN_ENQUEUED, kinds.RUN_STARTING, kinds.RUN_START, kinds.STEP_START, kinds.STEP_SUCCESS,
               kinds.STEP_FAILURE}
-    timeline: dict = {"created": record.create_timestamp.timestamp(), "end": record.end_time, "steps": {}}
-    for entry in instance.all_logs(record.dagster_run.run_id, of_type=wanted):
+    timeline: dict = {"created": record.create_timestamp.timestamp(), "end": record.end_time, "steps": {}, "events": 0,
+                      "planned": 0}
+    for entry in instance.all_logs(record.dagster_run.run_id):
         event = entry.dagster_event
+        timeline["events"] += 1
+        timeline["planned"] += bool(event and event.event_type == kinds.ASSET_MATERIALIZATION_PLANNED)
+        if not event or event.event_type not in wanted:
+            continue
         if event.event_type in (kinds.STEP_START, kinds.STEP_SUCCESS, kinds.STEP_FAILURE):
             timeline["steps"].setdefault(event.step_key, []).append(entry.timestamp)
         else:
@@ -184,7 +195,8 @@ def where_the_time_went(runs: list[dict], launched_at: float, ended_at: float, s
                         import_seconds: float) -> list[str]:
     """Lines on the daemon's ticks, the runs' start-up, their steps and how long both cores had a run."""
     first_created = min(run["created"] for run in runs)
-    queued = [run["RUN_STARTING"] - run["created"] for run in runs]
+    submitted = [run["RUN_ENQUEUED"] - run["created"] for run in runs]
+    queued = [run["RUN_STARTING"] - run["RUN_ENQUEUED"] for run in runs]
     start_up = [run["RUN_START"] - run["RUN_STARTING"] for run in runs]
     to_first_step = [min(spans[0] for spans in run["steps"].values()) - run["RUN_START"] for run in runs]
     durations = [run["end"] - run["RUN_START"] for run in runs]
@@ -196,14 +208,17 @@ def where_the_time_went(runs: list[dict], launched_at: float, ended_at: float, s
     wall = ended_at - launched_at
     return [
         "where the time went (seconds; per run: min / median / max):",
-        f"  launch -> the backfill daemon's tick submitted the first run: {first_created - launched_at:.1f}"
+        f"  launch -> the backfill daemon's tick created the first run: {first_created - launched_at:.1f}"
         " (the backfill loop ticks every 30 s, fixed in Dagster)",
+        f"  created -> submitted to the run queue: {spread(submitted)}"
+        f" (the daemon writes the run's {sum(run['planned'] for run in runs) // len(runs)} planned-materialization events)",
         f"  submitted -> dequeued and launched by the run queue: {spread(queued)}",
         f"  launched -> the run's process started (spawn, imports, instance): {spread(start_up)}"
         f" (importing the code location alone: {import_seconds:.1f})",
         f"  started -> first step: {spread(to_first_step)}",
         f"  run durations, start to end: {spread(durations)}",
         "  steps, summed over the runs: " + ", ".join(f"{step} {seconds:.1f}" for step, seconds in steps.items()),
+        f"  events in the runs' event logs: {sum(run['events'] for run in runs)}",
         f"  a run in its process: {busy_time(spans, 1):.1f} of the {wall:.1f}; {CORES} at once: {busy_time(spans, CORES):.1f}",
         f"  last run ended -> backfill status seen: {status_seen_at - ended_at:.1f} (the backfill loop's next tick)",
     ]
@@ -231,6 +246,46 @@ def code_location_import_seconds() -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import bench.synthetic_definitions"], check=True, cwd=PROJECT)
     return time.perf_counter() - started
+
+
+class CpuSampler:
+    """CPU seconds used since it was made by the processes of the started process groups, read from /proc (Linux)
+    each time ``sample`` is called (a process's last moments after its last sample are not counted)."""
+
+    def __init__(self, processes: "Processes"):
+        self.names = {process.pid: name for name, process in processes.started}
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.sample()
+        self.first = {pid: seconds for pid, (_, seconds) in self.last.items()}
+
+    def sample(self) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat, command = (entry / "stat").read_text(), (entry / "cmdline").read_bytes()
+            except OSError:  # gone meanwhile
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            group = int(fields[2])
+            if group in self.names:
+                self.last[int(entry.name)] = (self.kind(group, command), (int(fields[11]) + int(fields[12])) / self.tick)
+
+    def kind(self, group: int, command: bytes) -> str:
+        if b"multiprocessing" in command or b"tail\0-F" in command or b"watch_orphans" in command:
+            return "runs' processes"  # spawned by the code server, with their compute-log helpers
+        return f"{self.names[group]}" + (" code server" if b"grpc" in command else "")
+
+    def summary(self, floor_cpu: float | None) -> str:
+        used: dict[str, float] = defaultdict(float)
+        for pid, (kind, seconds) in self.last.items():
+            used[kind] += seconds - self.first.get(pid, 0.0)
+        runs = used.pop("runs' processes", 0.0)
+        against = f" ({runs / floor_cpu:.1f} x the floor's {floor_cpu:.1f})" if floor_cpu else ""
+        others = ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in sorted(used.items()))
+        return f"  CPU seconds from the launch to the end: runs' processes {runs:.1f}{against}; {others}"
 
 
 class Processes:
