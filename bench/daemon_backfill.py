@@ -5,9 +5,11 @@
 
 On a fresh temporary DAGSTER_HOME (the project's dagster.yaml, SQLite) and the synthetic library of
 bench/synthetic.py (code location bench/synthetic_definitions.py), it registers the playlists as partitions and
-materializes Liked Songs first, in this process, as ``./run.sh`` does; then it starts a dagster-webserver and a
-dagster-daemon (each with the code server it starts for the workspace) and launches a backfill of all partitions of
-the five per-playlist assets through the webserver's GraphQL API (``launchPartitionBackfill``, as the UI's
+materializes Liked Songs first, in this process, as ``./run.sh`` does; then it starts a gRPC code server (``dagster
+code-server start``, the command of deploy/Dockerfile), a dagster-webserver and a dagster-daemon that load the code
+location from it (with --managed-code-servers: as ``./run.sh ui``, the webserver and the daemon each start their
+own code server, the daemon a new one every minute), and launches a backfill of all partitions of the five
+per-playlist assets through the webserver's GraphQL API (``launchPartitionBackfill``, as the UI's
 "Materialize all" does). The daemon's backfill loop picks it up and submits runs of up to
 PLAYLIST_ASSETS_PARTITIONS_PER_RUN playlists to the run queue, which starts at most
 ``concurrency.runs.max_concurrent_runs`` at once, each in a process of its own (the default run launcher).
@@ -52,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracks", type=int, default=100, help="M tracks per playlist (default 100)")
     parser.add_argument("--per-run", type=int, help="playlists per run (PLAYLIST_ASSETS_PARTITIONS_PER_RUN; default the project's)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the backfill (default 1,800)")
+    parser.add_argument("--managed-code-servers", action="store_true",
+                        help="as ./run.sh ui: the webserver and the daemon each start their own code server (the daemon"
+                        " a new one every minute), instead of both using one gRPC code server as deploy/ does")
     parser.add_argument("--logs", type=Path, help="keep the webserver's and the daemon's logs (with the runs') in this folder")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped from outside: still stop what it started
@@ -63,11 +68,15 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     home, output = folder / "dagster_home", folder / "output"
     home.mkdir()
     (home / "dagster.yaml").write_text((PROJECT / "dagster.yaml").read_text())
-    workspace = folder / "workspace.yaml"
-    workspace.write_text(
-        "load_from:\n  - python_module:\n      module_name: bench.synthetic_definitions\n"
-        f"      working_directory: {json.dumps(str(PROJECT))}\n"
-    )
+    workspace, code_port = folder / "workspace.yaml", free_port()
+    if args.managed_code_servers:
+        workspace.write_text(
+            "load_from:\n  - python_module:\n      module_name: bench.synthetic_definitions\n"
+            f"      working_directory: {json.dumps(str(PROJECT))}\n"
+        )
+    else:
+        workspace.write_text(f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {code_port}\n"
+                             "      location_name: bench.synthetic_definitions\n")
     settings = {"DAGSTER_HOME": str(home), "PLAYLIST_ASSETS_OUTPUT": str(output),
                 "BENCH_PLAYLISTS": str(args.playlists), "BENCH_TRACKS": str(args.tracks)}
     if args.per_run:
@@ -99,6 +108,10 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     processes = Processes({**os.environ, **settings}, logs)
     try:
+        if not args.managed_code_servers:  # the command of deploy/Dockerfile, on this machine
+            processes.start("code_server", ["dagster", "code-server", "start", "-h", "127.0.0.1", "-p", str(code_port),
+                                            "-m", "bench.synthetic_definitions", "-d", str(PROJECT)])
+            processes.wait_for("the code server", lambda: code_server_loaded(code_port), timeout=600)
         port = free_port()
         processes.start("webserver", ["dagster-webserver", "-h", "127.0.0.1", "-p", str(port), "-w", str(workspace)])
         processes.start("daemon", ["dagster-daemon", "run", "-w", str(workspace)])
@@ -135,7 +148,9 @@ def run(args: argparse.Namespace, folder: Path) -> int:
         f"library: {args.playlists:,} playlists x {args.tracks:,} tracks (bench/synthetic.py), fresh SQLite instance,"
         f" concurrency.runs.max_concurrent_runs {instance.get_concurrency_config().run_queue_config.max_concurrent_runs}",
         "launched: through dagster-webserver's GraphQL API (launchPartitionBackfill, all partitions of the five"
-        " per-playlist assets), Liked Songs materialized first; runs started by dagster-daemon, each in its own process",
+        " per-playlist assets), Liked Songs materialized first; runs started by dagster-daemon, each in its own process,"
+        + (" the webserver and the daemon each with the code servers they start (as ./run.sh ui)" if args.managed_code_servers
+           else " by one gRPC code server (dagster code-server start, as deploy/) that the webserver and the daemon use"),
         f"backfill {status.value}: {len(runs)} runs of up to {PARTITIONS_PER_RUN} playlists, {pages} of {len(keys)} pages written",
         f"daemon backfill wall time: {wall:.1f} s from the launch until every run ended",
         floor_line,
@@ -270,13 +285,16 @@ class CpuSampler:
                 continue
             fields = stat[stat.rindex(")") + 2 :].split()
             group = int(fields[2])
-            if group in self.names:
-                self.last[int(entry.name)] = (self.kind(group, command), (int(fields[11]) + int(fields[12])) / self.tick)
+            pid, known = int(entry.name), self.last.get(int(entry.name))
+            if group in self.names and (known or command):  # an exited process not yet reaped has no command line
+                kind = known[0] if known else self.kind(group, command)
+                self.last[pid] = (kind, (int(fields[11]) + int(fields[12])) / self.tick)
 
     def kind(self, group: int, command: bytes) -> str:
         if b"multiprocessing" in command or b"tail\0-F" in command or b"watch_orphans" in command:
             return "runs' processes"  # spawned by the code server, with their compute-log helpers
-        return f"{self.names[group]}" + (" code server" if b"grpc" in command else "")
+        name = self.names[group]
+        return f"{name}'s code server" if b"grpc" in command and name != "code_server" else name
 
     def summary(self, floor_cpu: float | None) -> str:
         used: dict[str, float] = defaultdict(float)
@@ -367,6 +385,19 @@ def graphql(port: int, query: str, **variables) -> dict:
     if "errors" in body:
         raise RuntimeError(f"GraphQL errors: {body['errors']}")
     return body["data"]
+
+
+def code_server_loaded(port: int) -> bool:
+    from dagster._grpc.client import DagsterGrpcClient
+    from dagster._serdes import deserialize_value
+
+    try:
+        answer = deserialize_value(DagsterGrpcClient(port=port, host="127.0.0.1").list_repositories())
+    except Exception:  # not listening yet, or still loading the code location
+        return False
+    if type(answer).__name__ == "SerializableErrorInfo":
+        raise RuntimeError(f"the code server could not load bench.synthetic_definitions: {answer.message}")
+    return True
 
 
 def location_loaded(port: int) -> bool:

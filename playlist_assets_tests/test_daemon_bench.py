@@ -35,7 +35,7 @@ def test_daemon_backfill_benchmark_completes_prints_its_figures_and_stops_its_pr
                    "CPU seconds from the launch to the end: runs' processes"):
         assert figure in report
     groups = [int(group) for group in re.findall(r"process group (\d+): empty", report)]
-    assert len(groups) == 2 and "ALIVE" not in report  # the webserver's and the daemon's, with their code servers and runs
+    assert len(groups) == 3 and "ALIVE" not in report  # the code server's (with the runs), the webserver's, the daemon's
     for group in groups:
         with pytest.raises(ProcessLookupError):
             os.killpg(group, 0)
