@@ -221,7 +221,7 @@ def where_the_time_went(runs: list[dict], launched_at: float, ended_at: float, s
     return [
         "where the time went (seconds; per run: min / median / max):",
         f"  launch -> the backfill daemon's tick created the first run: {first_created - launched_at:.1f}"
-        " (the backfill loop ticks every 30 s, fixed in Dagster)",
+        " (the backfill loop ticks every 30 s from the daemon's start, fixed in Dagster)",
         f"  created -> submitted to the run queue: {spread(submitted)}"
         f" (the daemon writes the run's {sum(run['planned'] for run in runs) // len(runs)} planned-materialization events)",
         f"  submitted -> dequeued and launched by the run queue: {spread(queued)}",
