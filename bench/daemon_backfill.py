@@ -1,0 +1,410 @@
+"""A backfill of every playlist launched the way a user launches it, timed against the floor for the same work.
+
+    ./run.sh python bench/daemon_backfill.py                                  # 200 playlists x 100 tracks
+    ./run.sh python bench/daemon_backfill.py --playlists 4 --tracks 20        # a smoke run
+
+On a fresh temporary DAGSTER_HOME (the project's dagster.yaml, SQLite) and the synthetic library of
+bench/synthetic.py (code location bench/synthetic_definitions.py), it registers the playlists as partitions and
+materializes Liked Songs first, in this process, as ``./run.sh`` does; then it starts a gRPC code server (``dagster
+code-server start``, the command of deploy/Dockerfile), a dagster-webserver and a dagster-daemon that load the code
+location from it (with --managed-code-servers: as ``./run.sh ui``, the webserver and the daemon each start their
+own code server, the daemon a new one every minute), and launches a backfill of all partitions of the five
+per-playlist assets through the webserver's GraphQL API (``launchPartitionBackfill``, as the UI's
+"Materialize all" does). The daemon's backfill loop picks it up and submits runs of up to
+PLAYLIST_ASSETS_PARTITIONS_PER_RUN playlists to the run queue, which starts at most
+``concurrency.runs.max_concurrent_runs`` at once, each in a process of its own (the default run launcher).
+
+It prints the wall time from the launch until every run of the backfill ended, the floor for the same work (the
+sum of ``floor(X)`` of ../shared/bench/floor_sketch.py over the playlists' feature matrices, measured in this
+process before the servers start) divided by 2 cores, their ratio, and where the time went, from the instance's
+run records and events. Every process it starts is stopped at the end, also on failure.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+FLOOR_FOLDER = PROJECT.parent / "shared" / "bench"
+CORES = 2
+BACKFILL = """
+mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+  }
+}"""
+LOCATION = "{ workspaceOrError { ... on Workspace { locationEntries { name locationOrLoadError { __typename } } } } }"
+DAEMONS = {"BACKFILL", "QUEUED_RUN_COORDINATOR"}  # the daemon's loops a backfill needs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--playlists", type=int, default=200, help="N playlists (default 200)")
+    parser.add_argument("--tracks", type=int, default=100, help="M tracks per playlist (default 100)")
+    parser.add_argument("--per-run", type=int, help="playlists per run (PLAYLIST_ASSETS_PARTITIONS_PER_RUN; default the project's)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the backfill (default 1,800)")
+    parser.add_argument("--managed-code-servers", action="store_true",
+                        help="as ./run.sh ui: the webserver and the daemon each start their own code server (the daemon"
+                        " a new one every minute), instead of both using one gRPC code server as deploy/ does")
+    parser.add_argument("--logs", type=Path, help="keep the servers' logs (with the runs' output) in this folder")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped from outside: still stop what it started
+    with tempfile.TemporaryDirectory(prefix="playlist_daemon_bench_") as folder:
+        return run(args, Path(folder))
+
+
+def run(args: argparse.Namespace, folder: Path) -> int:
+    home, output = folder / "dagster_home", folder / "output"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((PROJECT / "dagster.yaml").read_text())
+    workspace, code_port = folder / "workspace.yaml", free_port()
+    if args.managed_code_servers:
+        workspace.write_text(
+            "load_from:\n  - python_module:\n      module_name: bench.synthetic_definitions\n"
+            f"      working_directory: {json.dumps(str(PROJECT))}\n"
+        )
+    else:
+        workspace.write_text(f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {code_port}\n"
+                             "      location_name: bench.synthetic_definitions\n")
+    settings = {"DAGSTER_HOME": str(home), "PLAYLIST_ASSETS_OUTPUT": str(output),
+                "BENCH_PLAYLISTS": str(args.playlists), "BENCH_TRACKS": str(args.tracks)}
+    if args.per_run:
+        settings["PLAYLIST_ASSETS_PARTITIONS_PER_RUN"] = str(args.per_run)
+    os.environ.update(settings)  # before the imports below: the code location reads them when imported
+
+    import dagster as dg
+
+    from bench.backfill import machine
+    from bench.synthetic import library
+    from bench.synthetic_definitions import SIZE, defs
+    from playlist_assets import cli
+    from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
+    from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS
+    from playlist_assets.partitions import playlist_partitions
+
+    instance = dg.DagsterInstance.get()
+    keys = [playlist.id for playlist in defs.resources["source"].list_playlists()]
+    instance.add_dynamic_partitions(playlist_partitions.name, keys)
+    defs.resolve_job_def("refresh_playlists").execute_in_process(instance=instance, asset_selection=LIKED_KEYS, run_config=cli.QUIET)
+    floor_line, floor_seconds, floor_cpu = measure_floor([library(**SIZE).features(number) for number in range(len(keys))])
+    import_seconds = code_location_import_seconds()
+
+    load_at_start = os.getloadavg()[0]
+    logs = args.logs or folder
+    logs.mkdir(parents=True, exist_ok=True)
+    processes = Processes({**os.environ, **settings}, logs)
+    try:
+        if not args.managed_code_servers:  # the command of deploy/Dockerfile, on this machine
+            processes.start("code_server", ["dagster", "code-server", "start", "-h", "127.0.0.1", "-p", str(code_port),
+                                            "-m", "bench.synthetic_definitions", "-d", str(PROJECT)])
+            processes.wait_for("the code server", lambda: code_server_loaded(code_port), timeout=600)
+        port = free_port()
+        processes.start("webserver", ["dagster-webserver", "-h", "127.0.0.1", "-p", str(port), "-w", str(workspace)])
+        processes.start("daemon", ["dagster-daemon", "run", "-w", str(workspace)])
+        processes.wait_for("the webserver's code location", lambda: location_loaded(port), timeout=600)
+        processes.wait_for("the daemon's loops", lambda: DAEMONS <= set(instance.get_daemon_heartbeats()), timeout=600)
+        cpu = CpuSampler(processes)
+        launched_at = time.time()
+        answer = graphql(port, BACKFILL, params={"assetSelection": [{"path": key.path} for key in PLAYLIST_KEYS],
+                                                 "allPartitions": True})["launchPartitionBackfill"]
+        if answer["__typename"] != "LaunchBackfillSuccess":
+            raise RuntimeError(f"the backfill was not launched: {answer}")
+        backfill_id = answer["backfillId"]
+
+        def backfill_ended():
+            status = instance.get_backfill(backfill_id).status
+            return None if status.value in {"REQUESTED", "CANCELING", "FAILING"} else status
+
+        status = processes.wait_for("the backfill", lambda: cpu.sample() or backfill_ended(), timeout=args.timeout, every=0.5)
+        status_seen_at = time.time()
+    except Exception:
+        processes.print_logs()
+        raise
+    finally:
+        stopped = processes.stop()
+
+    records = instance.get_run_records(filters=dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
+    pages = len(list((output / "playlists").glob("*/clusters.md")))
+    runs = [run_timeline(instance, record) for record in records]
+    ended_at = max(timeline["end"] for timeline in runs)
+    wall = ended_at - launched_at
+    floor_per_core = floor_seconds / CORES if floor_seconds else None
+    lines = [
+        f"machine: {machine()}; load average (1 min) {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end",
+        f"library: {args.playlists:,} playlists x {args.tracks:,} tracks (bench/synthetic.py), fresh SQLite instance,"
+        f" concurrency.runs.max_concurrent_runs {instance.get_concurrency_config().run_queue_config.max_concurrent_runs}",
+        "launched: through dagster-webserver's GraphQL API (launchPartitionBackfill, all partitions of the five"
+        " per-playlist assets), Liked Songs materialized first; runs started by dagster-daemon, each in its own process,"
+        + (" the webserver and the daemon each with the code servers they start (as ./run.sh ui)" if args.managed_code_servers
+           else " by one gRPC code server (dagster code-server start, as deploy/) that the webserver and the daemon use"),
+        f"backfill {status.value}: {len(runs)} runs of up to {PARTITIONS_PER_RUN} playlists, {pages} of {len(keys)} pages written",
+        f"daemon backfill wall time: {wall:.1f} s from the launch until every run ended",
+        floor_line,
+    ]
+    if floor_per_core:
+        lines.append(f"ratio daemon backfill / (floor / {CORES} cores): {wall / floor_per_core:.2f}   (target <= 2)")
+    lines += where_the_time_went(runs, launched_at, ended_at, status_seen_at, import_seconds)
+    lines.append(cpu.summary(floor_cpu))
+    lines.append(f"processes stopped: {stopped}")
+    print("\n".join(lines))
+    succeeded = status.value == "COMPLETED_SUCCESS" and pages == len(keys)
+    return 0 if succeeded else 1
+
+
+def measure_floor(matrices: list) -> tuple[str, float | None, float | None]:
+    """A line saying what the floor is, the sum of ``floor(X)`` over ``matrices`` in seconds and its CPU seconds
+    (None, None without the sketch)."""
+    if not (FLOOR_FOLDER / "floor_sketch.py").is_file():
+        return f"floor: {FLOOR_FOLDER / 'floor_sketch.py'} is missing, so no floor and no ratio are printed", None, None
+    sys.path.insert(0, str(FLOOR_FOLDER))
+    from floor_sketch import floor
+
+    floor(matrices[0])  # imports, fonts, first figure
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for matrix in matrices:
+        floor(matrix)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    line = (f"floor: sum of floor(X) over the {len(matrices)} playlists' feature matrices {seconds:.1f} s"
+            f" (../shared/bench/floor_sketch.py, measured in this process before the servers started),"
+            f" / {CORES} cores = {seconds / CORES:.1f} s")
+    return line, seconds, cpu
+
+
+def run_timeline(instance, record) -> dict:
+    """When the run was created, dequeued and launched (RUN_STARTING), started, its steps' spans, and when it ended (epoch seconds)."""
+    import dagster as dg
+
+    kinds = dg.DagsterEventType
+    wanted = {kinds.RUN_ENQUEUED, kinds.RUN_STARTING, kinds.RUN_START, kinds.STEP_START, kinds.STEP_SUCCESS,
+              kinds.STEP_FAILURE}
+    timeline: dict = {"created": record.create_timestamp.timestamp(), "end": record.end_time, "steps": {}, "events": 0,
+                      "planned": 0}
+    for entry in instance.all_logs(record.dagster_run.run_id):
+        event = entry.dagster_event
+        timeline["events"] += 1
+        timeline["planned"] += bool(event and event.event_type == kinds.ASSET_MATERIALIZATION_PLANNED)
+        if not event or event.event_type not in wanted:
+            continue
+        if event.event_type in (kinds.STEP_START, kinds.STEP_SUCCESS, kinds.STEP_FAILURE):
+            timeline["steps"].setdefault(event.step_key, []).append(entry.timestamp)
+        else:
+            timeline[event.event_type.name] = entry.timestamp
+    return timeline
+
+
+def where_the_time_went(runs: list[dict], launched_at: float, ended_at: float, status_seen_at: float,
+                        import_seconds: float) -> list[str]:
+    """Lines on the daemon's ticks, the runs' start-up, their steps and how long both cores had a run."""
+    first_created = min(run["created"] for run in runs)
+    submitted = [run["RUN_ENQUEUED"] - run["created"] for run in runs]
+    queued = [run["RUN_STARTING"] - run["RUN_ENQUEUED"] for run in runs]
+    start_up = [run["RUN_START"] - run["RUN_STARTING"] for run in runs]
+    to_first_step = [min(spans[0] for spans in run["steps"].values()) - run["RUN_START"] for run in runs]
+    durations = [run["end"] - run["RUN_START"] for run in runs]
+    steps: dict[str, float] = defaultdict(float)
+    for run in runs:
+        for step, (start, end) in run["steps"].items():
+            steps[step] += end - start
+    spans = [(run["RUN_STARTING"], run["end"]) for run in runs]
+    wall = ended_at - launched_at
+    return [
+        "where the time went (seconds; per run: min / median / max):",
+        f"  launch -> the backfill daemon's tick created the first run: {first_created - launched_at:.1f}"
+        " (the backfill loop ticks every 30 s from the daemon's start, fixed in Dagster)",
+        f"  created -> submitted to the run queue: {spread(submitted)}"
+        f" (the daemon writes the run's {sum(run['planned'] for run in runs) // len(runs)} planned-materialization events)",
+        f"  submitted -> dequeued and launched by the run queue: {spread(queued)}",
+        f"  launched -> the run's process started (spawn, imports, instance): {spread(start_up)}"
+        f" (importing the code location alone: {import_seconds:.1f})",
+        f"  started -> first step: {spread(to_first_step)}",
+        f"  run durations, start to end: {spread(durations)}",
+        "  steps, summed over the runs: " + ", ".join(f"{step} {seconds:.1f}" for step, seconds in steps.items()),
+        f"  events in the runs' event logs: {sum(run['events'] for run in runs)}",
+        f"  a run in its process: {busy_time(spans, 1):.1f} of the {wall:.1f}; {CORES} at once: {busy_time(spans, CORES):.1f}",
+        f"  last run ended -> backfill status seen: {status_seen_at - ended_at:.1f} (the backfill loop's next tick)",
+    ]
+
+
+def spread(values: list[float]) -> str:
+    ordered = sorted(values)
+    return f"{ordered[0]:.1f} / {ordered[len(ordered) // 2]:.1f} / {ordered[-1]:.1f}"
+
+
+def busy_time(spans: list[tuple[float, float]], at_least: int) -> float:
+    """Seconds during which at least ``at_least`` of ``spans`` were open."""
+    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    total, open_now, since = 0.0, 0, None
+    for moment, step in edges:
+        if open_now >= at_least:
+            total += moment - since
+        open_now += step
+        since = moment
+    return total
+
+
+def code_location_import_seconds() -> float:
+    """Seconds a fresh Python process takes to import the code location (part of every run's start-up)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import bench.synthetic_definitions"], check=True, cwd=PROJECT)
+    return time.perf_counter() - started
+
+
+class CpuSampler:
+    """CPU seconds used since it was made by the processes of the started process groups, read from /proc (Linux)
+    each time ``sample`` is called (a process's last moments after its last sample are not counted)."""
+
+    def __init__(self, processes: "Processes"):
+        self.names = {process.pid: name for name, process in processes.started}
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.sample()
+        self.first = {pid: seconds for pid, (_, seconds) in self.last.items()}
+
+    def sample(self) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat, command = (entry / "stat").read_text(), (entry / "cmdline").read_bytes()
+            except OSError:  # gone meanwhile
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            group = int(fields[2])
+            pid, known = int(entry.name), self.last.get(int(entry.name))
+            if group in self.names and (known or command):  # an exited process not yet reaped has no command line
+                kind = known[0] if known else self.kind(group, command)
+                self.last[pid] = (kind, (int(fields[11]) + int(fields[12])) / self.tick)
+
+    def kind(self, group: int, command: bytes) -> str:
+        if b"multiprocessing" in command or b"tail\0-F" in command or b"watch_orphans" in command:
+            return "runs' processes"  # spawned by the code server, with their compute-log helpers
+        name = self.names[group]
+        return f"{name}'s code server" if b"grpc" in command and name != "code_server" else name
+
+    def summary(self, floor_cpu: float | None) -> str:
+        used: dict[str, float] = defaultdict(float)
+        for pid, (kind, seconds) in self.last.items():
+            used[kind] += seconds - self.first.get(pid, 0.0)
+        runs = used.pop("runs' processes", 0.0)
+        against = f" ({runs / floor_cpu:.1f} x the floor's {floor_cpu:.1f})" if floor_cpu else ""
+        others = ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in sorted(used.items()))
+        return f"  CPU seconds from the launch to the end: runs' processes {runs:.1f}{against}; {others}"
+
+
+class Processes:
+    """Dagster's commands from this environment, each in a process group of its own, all stopped at the end."""
+
+    def __init__(self, env: dict[str, str], logs: Path):
+        self.env, self.logs, self.started = env, logs, []
+
+    def start(self, name: str, command: list[str]) -> None:
+        command = [str(Path(sys.executable).parent / command[0]), *command[1:]]
+        with (self.logs / f"{name}.log").open("w") as log:
+            process = subprocess.Popen(command, cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        self.started.append((name, process))
+
+    def wait_for(self, what: str, condition, timeout: float, every: float = 1.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, process in self.started:
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode} while waiting for {what}")
+            try:
+                found = condition()
+            except OSError:
+                found = None
+            if found:
+                return found
+            time.sleep(every)
+        raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+    def print_logs(self) -> None:
+        for name, _ in self.started:
+            print(f"--- {name}.log (end)\n{(self.logs / f'{name}.log').read_text(errors='replace')[-3000:]}", file=sys.stderr)
+
+    def stop(self) -> str:
+        """Stop every group (the command, the code server it started, the runs' processes); say which are gone."""
+        for _, process in self.started:
+            signal_group(process.pid, signal.SIGTERM)
+        for _, process in self.started:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+            signal_group(process.pid, signal.SIGKILL)  # what the group still holds
+            process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(group_alive(process.pid) for _, process in self.started) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return ", ".join(f"{name} (process group {process.pid}: {'ALIVE' if group_alive(process.pid) else 'empty'})"
+                         for name, process in self.started)
+
+
+def signal_group(group: int, sig: int) -> None:
+    try:
+        os.killpg(group, sig)
+    except ProcessLookupError:
+        pass
+
+
+def group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def graphql(port: int, query: str, **variables) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", headers={"Content-Type": "application/json"},
+                                     data=json.dumps({"query": query, "variables": variables}).encode())
+    with urllib.request.urlopen(request, timeout=120) as answer:
+        body = json.load(answer)
+    if "errors" in body:
+        raise RuntimeError(f"GraphQL errors: {body['errors']}")
+    return body["data"]
+
+
+def code_server_loaded(port: int) -> bool:
+    from dagster._grpc.client import DagsterGrpcClient
+    from dagster._serdes import deserialize_value
+
+    try:
+        answer = deserialize_value(DagsterGrpcClient(port=port, host="127.0.0.1").list_repositories())
+    except Exception:  # not listening yet, or still loading the code location
+        return False
+    if type(answer).__name__ == "SerializableErrorInfo":
+        raise RuntimeError(f"the code server could not load bench.synthetic_definitions: {answer.message}")
+    return True
+
+
+def location_loaded(port: int) -> bool:
+    entries = graphql(port, LOCATION)["workspaceOrError"]["locationEntries"]
+    kinds = {entry["locationOrLoadError"]["__typename"] for entry in entries if entry["locationOrLoadError"]}
+    if "PythonError" in kinds:
+        raise RuntimeError("the code location bench.synthetic_definitions failed to load (see webserver.log)")
+    return kinds == {"RepositoryLocation"}
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(PROJECT))
+    sys.exit(main())
