@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import dagster as dg
 import pytest
@@ -157,10 +158,19 @@ def step(tab, shots: Path, name: str) -> Iterator[None]:
     tab.screenshot(path=shots / f"{name}.png", full_page=True)
 
 
+@contextmanager
+def ui_instance(environment) -> Iterator[dg.DagsterInstance]:
+    """The UI's instance. Its dagster.yaml names the SQLite storage's folder by DAGSTER_HOME (see
+    playlist_assets/instance_storage.py), so that variable is the UI's while the instance is open."""
+    with mock.patch.dict(os.environ, {"DAGSTER_HOME": environment["DAGSTER_HOME"]}):
+        with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+            yield instance
+
+
 def wait_for_runs(environment, kind: str, launched_after: float) -> list[dg.DagsterRun]:
     """The runs launched after ``launched_after``, once none of them is queued or running (and there is one)."""
     deadline = time.monotonic() + RUN_TIMEOUT
-    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+    with ui_instance(environment) as instance:
         while time.monotonic() < deadline:
             records = instance.get_run_records(dg.RunsFilter(created_after=datetime.fromtimestamp(launched_after, UTC)))
             runs = [record.dagster_run for record in records]
@@ -173,7 +183,7 @@ def wait_for_runs(environment, kind: str, launched_after: float) -> list[dg.Dags
 def wait_for_tag(environment, run_id: str, tag: str) -> None:
     """Wait until the run has the tag (added by a sensor once the run started)."""
     deadline = time.monotonic() + RUN_TIMEOUT
-    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+    with ui_instance(environment) as instance:
         while tag not in instance.get_run_by_id(run_id).tags:
             assert time.monotonic() < deadline, f"run {run_id} got no tag {tag!r} in {RUN_TIMEOUT} s"
             time.sleep(2)
@@ -182,7 +192,7 @@ def wait_for_tag(environment, run_id: str, tag: str) -> None:
 def wait_for_index(environment, after: float) -> None:
     """Wait until the automation has rebuilt the index after ``after``."""
     deadline = time.monotonic() + RUN_TIMEOUT
-    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+    with ui_instance(environment) as instance:
         while time.monotonic() < deadline:
             event = instance.get_latest_materialization_event(dg.AssetKey("playlists_index"))
             if event is not None and event.timestamp > after:
@@ -192,7 +202,7 @@ def wait_for_index(environment, after: float) -> None:
 
 
 def backfill_id(environment) -> str:
-    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+    with ui_instance(environment) as instance:
         (backfill,) = instance.get_backfills()
         return backfill.backfill_id
 
