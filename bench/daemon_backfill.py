@@ -24,27 +24,19 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))  # run as a script: the project's bench and playlist_assets_tests packages
+from playlist_assets_tests.servers import LOCATION, BACKFILL, Processes, free_port, graphql  # noqa: E402
+
 FLOOR_FOLDER = PROJECT.parent / "shared" / "bench"
 CORES = 2
-BACKFILL = """
-mutation($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on PythonError { message }
-  }
-}"""
-LOCATION = "{ workspaceOrError { ... on Workspace { locationEntries { name locationOrLoadError { __typename } } } } }"
 DAEMONS = {"BACKFILL", "QUEUED_RUN_COORDINATOR"}  # the daemon's loops a backfill needs
 
 
@@ -129,7 +121,8 @@ def run(args: argparse.Namespace, folder: Path) -> int:
         status = processes.wait_for("the backfill", lambda: cpu.sample() or backfill_ended(), timeout=args.timeout, every=0.5)
         status_seen_at = time.time()
     except Exception:
-        processes.print_logs()
+        for name, _ in processes.started:
+            print(f"--- {name}.log (end)\n{processes.log_tail(name)}", file=sys.stderr)
         raise
     finally:
         stopped = processes.stop()
@@ -308,87 +301,6 @@ class CpuSampler:
         return f"  CPU seconds from the launch to the end: runs' processes {runs:.1f}{against}; {others}"
 
 
-class Processes:
-    """Dagster's commands from this environment, each in a process group of its own, all stopped at the end."""
-
-    def __init__(self, env: dict[str, str], logs: Path):
-        self.env, self.logs, self.started = env, logs, []
-
-    def start(self, name: str, command: list[str]) -> None:
-        command = [str(Path(sys.executable).parent / command[0]), *command[1:]]
-        with (self.logs / f"{name}.log").open("w") as log:
-            process = subprocess.Popen(command, cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
-        self.started.append((name, process))
-
-    def wait_for(self, what: str, condition, timeout: float, every: float = 1.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for name, process in self.started:
-                if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {process.returncode} while waiting for {what}")
-            try:
-                found = condition()
-            except OSError:
-                found = None
-            if found:
-                return found
-            time.sleep(every)
-        raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-    def print_logs(self) -> None:
-        for name, _ in self.started:
-            print(f"--- {name}.log (end)\n{(self.logs / f'{name}.log').read_text(errors='replace')[-3000:]}", file=sys.stderr)
-
-    def stop(self) -> str:
-        """Stop every group (the command, the code server it started, the runs' processes); say which are gone."""
-        for _, process in self.started:
-            signal_group(process.pid, signal.SIGTERM)
-        for _, process in self.started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-            signal_group(process.pid, signal.SIGKILL)  # what the group still holds
-            process.wait(timeout=30)
-        deadline = time.monotonic() + 10
-        while any(group_alive(process.pid) for _, process in self.started) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        return ", ".join(f"{name} (process group {process.pid}: {'ALIVE' if group_alive(process.pid) else 'empty'})"
-                         for name, process in self.started)
-
-
-def signal_group(group: int, sig: int) -> None:
-    try:
-        os.killpg(group, sig)
-    except ProcessLookupError:
-        pass
-
-
-def group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def graphql(port: int, query: str, **variables) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", headers={"Content-Type": "application/json"},
-                                     data=json.dumps({"query": query, "variables": variables}).encode())
-    with urllib.request.urlopen(request, timeout=120) as answer:
-        body = json.load(answer)
-    if "errors" in body:
-        raise RuntimeError(f"GraphQL errors: {body['errors']}")
-    return body["data"]
-
-
 def code_server_loaded(port: int) -> bool:
     from dagster._grpc.client import DagsterGrpcClient
     from dagster._serdes import deserialize_value
@@ -411,5 +323,4 @@ def location_loaded(port: int) -> bool:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(PROJECT))
     sys.exit(main())

@@ -5,12 +5,7 @@ backfill of every playlist launched through the webserver's GraphQL API, as the 
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
-import time
-import urllib.request
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -19,20 +14,12 @@ import yaml
 from playlist_assets.assets import ALL_ASSETS
 from playlist_assets.render import page_path, playlist_slug
 from playlist_assets_tests.postgres import fresh_database
+from playlist_assets_tests.servers import BACKFILL, LOCATION, PROJECT, Processes, free_port, graphql
 
-PROJECT = Path(__file__).resolve().parents[1]
 DEPLOY = PROJECT / "deploy"
 PER_RUN = 4
 POOLED_STEPS = {"liked_tracks", "raw_tracks", "track_features"}  # the steps in the spotify_api pool
 
-BACKFILL = """
-mutation($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on PythonError { message }
-  }
-}"""
 BACKFILL_STATUS = "query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }"
 ADD_PARTITION = """
 mutation($key: String!) {
@@ -41,7 +28,6 @@ mutation($key: String!) {
     __typename
   }
 }"""
-LOCATION = "{ workspaceOrError { ... on Workspace { locationEntries { name locationOrLoadError { __typename } } } } }"
 
 
 def image_command() -> list[str]:
@@ -60,76 +46,6 @@ def on_port(command: list[str], port: int) -> list[str]:
     changed[changed.index("-h") + 1] = "127.0.0.1"
     changed[changed.index("-p") + 1] = str(port)
     return changed
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Processes:
-    """Commands started through ./run.sh, each in a process group of its own, all killed at the end."""
-
-    def __init__(self, env: dict[str, str], logs: Path):
-        self.env, self.logs, self.started = env, logs, []
-
-    def start(self, name: str, command: list[str]) -> None:
-        with (self.logs / f"{name}.log").open("w") as log:
-            process = subprocess.Popen(["./run.sh", *command], cwd=PROJECT, env=self.env, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
-        self.started.append((name, process))
-
-    def check_alive(self) -> None:
-        for name, process in self.started:
-            assert process.poll() is None, f"{name} exited:\n{self.log_tail(name)}"
-
-    def log_tail(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
-
-    def stop(self) -> None:
-        for _, process in self.started:
-            with_group(process, signal.SIGTERM)
-        for _, process in self.started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-            with_group(process, signal.SIGKILL)  # and whatever the group still holds (the runs' processes)
-            process.wait(timeout=30)
-
-
-def with_group(process: subprocess.Popen, sig: int) -> None:
-    try:
-        os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
-
-
-def graphql(port: int, query: str, **variables) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query, "variables": variables}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        body = json.load(answer)
-    assert "errors" not in body, body["errors"]
-    return body["data"]
-
-
-def wait_for(what: str, condition, processes: Processes, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        processes.check_alive()
-        try:
-            found = condition()
-        except OSError:
-            found = None
-        if found:
-            return found
-        time.sleep(2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def keys_of_run(run: dg.DagsterRun, order: list[str]) -> list[str]:
@@ -166,24 +82,24 @@ def test_a_backfill_launched_through_the_webserver_runs_on_the_code_server_daemo
         }
         processes = Processes(env, tmp_path)
         try:
-            processes.start("code_server", on_port(image_command(), code_port))
+            processes.start("code_server", ["./run.sh", *on_port(image_command(), code_port)])
             # The sensors and the schedule would start runs of their own: stopped first, as an operator may.
             # (Through the same workspace file as the daemon: the stopped state is kept by code location name.)
             stop = ["./run.sh", "dagster", "sensor", "stop", "playlist_discovery_sensor", "-w", "deploy/workspace.grpc.yaml"]
-            wait_for("the code server", lambda: subprocess.run(stop, cwd=PROJECT, env=env, capture_output=True).returncode == 0,
-                     processes, timeout=300)
+            processes.wait_for("the code server", timeout=300,
+                               condition=lambda: subprocess.run(stop, cwd=PROJECT, env=env, capture_output=True).returncode == 0)
             schedule = ["./run.sh", "dagster", "schedule", "stop", "refresh_schedule", "-w", "deploy/workspace.grpc.yaml"]
             subprocess.run(schedule, cwd=PROJECT, env=env, check=True, capture_output=True)
             index = [*stop[:4], "playlists_index_automation", *stop[5:]]  # the backfill builds the index itself
             subprocess.run(index, cwd=PROJECT, env=env, check=True, capture_output=True)
-            processes.start("webserver", on_port(compose_command("webserver"), web_port))
-            processes.start("daemon", compose_command("daemon"))
+            processes.start("webserver", ["./run.sh", *on_port(compose_command("webserver"), web_port)])
+            processes.start("daemon", ["./run.sh", *compose_command("daemon")])
 
             def location_loaded():
                 [entry] = graphql(web_port, LOCATION)["workspaceOrError"]["locationEntries"]
                 return entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
 
-            wait_for("the webserver and the code location", location_loaded, processes, timeout=300)
+            processes.wait_for("the webserver and the code location", location_loaded, timeout=300)
             keys = [playlist.id for playlist in demo_playlists.values()]
             for key in keys:
                 graphql(web_port, ADD_PARTITION, key=key)
@@ -196,7 +112,7 @@ def test_a_backfill_launched_through_the_webserver_runs_on_the_code_server_daemo
                 status = graphql(web_port, BACKFILL_STATUS, id=backfill_id)["partitionBackfillOrError"]["status"]
                 return status if status not in {"REQUESTED", "CANCELING", "FAILING"} else None
 
-            status = wait_for("the backfill", backfill_done, processes, timeout=900)
+            status = processes.wait_for("the backfill", backfill_done, timeout=900)
             assert status in {"COMPLETED", "COMPLETED_SUCCESS"}, processes.log_tail("daemon")
         finally:
             processes.stop()

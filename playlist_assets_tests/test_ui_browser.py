@@ -9,7 +9,6 @@ served by the test. Every step leaves a screenshot in the folder named by a fail
 import io
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -24,6 +23,7 @@ import pytest
 from PIL import Image
 
 from playlist_assets.sources import DemoSource
+from playlist_assets_tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -37,12 +37,6 @@ ART_CDN = "https://i.scdn.co/**"
 GROUP_PAGE = "/locations/__repository__@playlist_assets.definitions/asset-groups/playlists"
 #: Seconds to wait for the UI to start, and for a run or a backfill to finish, on a loaded 2-core machine.
 START_TIMEOUT, RUN_TIMEOUT = 180, 600
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def album_cover() -> bytes:
