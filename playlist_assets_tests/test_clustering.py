@@ -110,10 +110,11 @@ def test_two_overlapping_genres_are_still_told_apart(seed):
     features, truth = playlist(seed, {"dance pop": 60, "rap": 40}, spread=10)
     result = cluster_tracks(features)
     assert result.k >= 2, result.note
-    # a wide genre may be split in two; each cluster is still mostly one genre, and each genre has its own
+    # each genre has its own cluster; a wide genre may be split, with a few tracks of the other genre in a
+    # small part: 90 % of the tracks are in a cluster that is mostly their genre
     by_cluster = pd.crosstab(result.tracks["cluster"], truth)
-    assert (by_cluster.max(axis=1) >= 0.85 * by_cluster.sum(axis=1)).all()
     assert set(by_cluster.idxmax(axis=1)) == {"dance pop", "rap"}
+    assert by_cluster.max(axis=1).sum() >= 0.9 * len(truth), by_cluster
 
 
 def test_profiles_say_what_sets_a_cluster_apart():
@@ -129,6 +130,27 @@ def test_profiles_say_what_sets_a_cluster_apart():
     assert acoustic.groups() == (f"{members.mean():.2f}", f"{features['acousticness'].mean():.2f}")
     loud = next(p for c, p in result.profiles.items() if "Loud" in p or "Quiet" in p)
     assert re.search(r"(Loud|Quiet) \(loudness -\d+\.\d vs -\d+\.\d dB\)", loud), loud
+
+
+def test_values_of_skewed_features_below_a_hundredth_are_alike():
+    """Instrumentalness 0.00001 or 0.009 is no difference to a listener: the clustering is the same."""
+    features, _ = playlist(0, THREE)
+    rng = np.random.default_rng(7)
+    low = features["instrumentalness"] < 0.01
+    reshuffled = features.assign(instrumentalness=features["instrumentalness"].mask(low, rng.uniform(0, 0.01, len(features))))
+    assert low.sum() > 20 and not reshuffled.equals(features)
+    first, second = cluster_tracks(features), cluster_tracks(reshuffled)
+    assert first.k == second.k == 3
+    pd.testing.assert_frame_equal(first.tracks, second.tracks, check_exact=True)
+
+
+def test_a_long_tail_of_one_feature_is_not_a_cluster():
+    """Speechiness is near 0 for most music; a few spoken-word intros far out do not make clusters."""
+    rng = np.random.default_rng(3)
+    features, _ = playlist(3, {"dance pop": 150}, spread=12)
+    features["speechiness"] = np.clip(rng.exponential(0.05, len(features)), 0, 1)
+    result = cluster_tracks(features)
+    assert result.k == 1, result.note
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

@@ -27,15 +27,23 @@ BLOB_N_INIT = 3
 #: A k is eligible only if its smallest cluster has at least this share of the tracks, and this many.
 MIN_CLUSTER_SHARE = 0.01
 MIN_CLUSTER_SIZE = 3
+#: Proportion features (0..1) that most tracks have near 0 with a long tail: clustered by the cube root of
+#: their value, with values under ``SKEW_FLOOR`` (no difference to a listener) counted as ``SKEW_FLOOR``.
+SKEWED_COLUMNS = ("acousticness", "instrumentalness", "speechiness", "liveness")
+SKEW_FLOOR = 0.01
 #: The chosen k's silhouette must be at least this many times one random blob's at the same k.
-MIN_BLOB_RATIO = 1.5
+MIN_BLOB_RATIO = 1.3
 #: Points of the blob the ratios that choose k are taken against.
 BLOB_SIZE = 500
 #: Below ``BLOB_SIZE`` tracks, whether there are clusters at all is judged against this many blobs of the
-#: playlist's own size, averaged: a few dozen points split by KMeans look more clustered than 500 do.
+#: playlist's own size, averaged: a few dozen points split by KMeans look more clustered than 500 do, and
+#: their silhouettes vary more, so the ratio needed there is 1 + ``SMALL_BLOB_SPREAD`` / sqrt(n), between
+#: ``MIN_BLOB_RATIO`` (from 100 tracks) and ``MAX_SMALL_BLOB_RATIO`` (up to 36).
 SMALL_BLOBS = 3
+SMALL_BLOB_SPREAD = 3.0
+MAX_SMALL_BLOB_RATIO = 1.5
 #: The fewest clusters whose ratio to the blob is at least this share of the best k's ratio win.
-NEAR_BEST = 0.9
+NEAR_BEST = 0.95
 
 
 def cluster_tracks(
@@ -43,16 +51,18 @@ def cluster_tracks(
 ) -> Clustering:
     """Cluster tracks (index = unique track ids) by their numeric, finite feature columns.
 
-    Varying columns are standardised and reduced by PCA to 90% of their variance. KMeans runs for
+    Varying columns are standardised (acousticness, instrumentalness, speechiness and liveness by the cube
+    root of their value, at least 0.01: most tracks have them near 0, and a few far out along one of them
+    should not decide the clusters) and reduced by PCA to 90% of their variance. KMeans runs for
     k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(3, 1% of n)
     tracks. The same KMeans runs on random normal blobs with the same PCA variances: featureless
-    playlists of the same shape. If no eligible k has a silhouette at least 1.5 times that of one blob of
-    500 points and, below 500 tracks, of the mean of 3 blobs of the playlist's own size (a few dozen points
-    split by KMeans look more clustered than many), k = 1 (no natural clusters); otherwise, by the ratio to
-    the 500-point blob, the fewest clusters whose ratio is at least 90% of the best k's win (more clusters
-    than the groups split them for a small gain). Real audio features overlap, so real playlists have low silhouettes;
-    measured against the blob's, they still show the groups they have, while one blob (or an even
-    spread) stays one cluster.
+    playlists of the same shape. If no eligible k has a silhouette at least 1.3 times that of one blob of
+    500 points and, below 500 tracks, 1 + 3 / sqrt(n) times (from 1.3 at 100 tracks up to 1.5) the mean of
+    3 blobs of the playlist's own size (a few dozen points split by KMeans look more clustered than many),
+    k = 1 (no natural clusters); otherwise, by the ratio to the 500-point blob, the fewest clusters whose
+    ratio is at least 95% of the best k's win. Real audio features overlap, so real playlists have low
+    silhouettes; measured against the blob's, they still show the groups they have, while one blob (or an
+    even spread) stays one cluster.
     Above 2,000 tracks, KMeans is fitted and scored on a fixed sample of 2,000 of them.
     Fewer than ``min_tracks`` tracks, or no varying column: not clustered (k = 0).
 
@@ -73,7 +83,7 @@ def cluster_tracks(
     if columns.empty:
         return _not_clustered(features.index, "All tracks have identical features")
 
-    scaled = StandardScaler().fit_transform(data[columns])
+    scaled = StandardScaler().fit_transform(_unskewed(data[columns]))
     space = PCA(n_components=VARIANCE_KEPT, svd_solver="full").fit(scaled)
     points = space.transform(scaled)
     distinct = len(np.unique(scaled, axis=0))
@@ -103,10 +113,16 @@ def cluster_tracks(
         feature_columns=tuple(columns),
         axes=axes,
         centres=tracks.groupby("cluster")[["x", "y"]].mean(),
-        profiles=profiles(data[columns], scaled, clusters),
+        profiles=profiles(data[columns], StandardScaler().fit_transform(data[columns]), clusters),
         note=note,
         separation=separation(scores[k] if k >= 2 else None),
     )
+
+
+def _unskewed(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with the cube root of each of ``SKEWED_COLUMNS`` whose values all lie in 0..1 (floored, see above)."""
+    skewed = [c for c in SKEWED_COLUMNS if c in data and data[c].between(0, 1).all()]
+    return data.assign(**{c: np.cbrt(data[c].clip(lower=SKEW_FLOOR)) for c in skewed})
 
 
 def _checked(features: pd.DataFrame) -> pd.DataFrame:
@@ -177,8 +193,9 @@ def _choose_k(
     tested = f"k={ks.start}..{ks.stop - 1}" if len(ks) > 1 else f"k={ks.start}"
     passing = sorted((k for k in ratios if ratios[k] >= MIN_BLOB_RATIO), key=ratios.get, reverse=True)
     small_blobs = _blobs(variances, n, SMALL_BLOBS, random_state) if n < BLOB_SIZE and passing else []
+    small_ratio = float(np.clip(1 + SMALL_BLOB_SPREAD / np.sqrt(n), MIN_BLOB_RATIO, MAX_SMALL_BLOB_RATIO))
     confirmed = next(
-        (k for k in passing if scores[k] >= MIN_BLOB_RATIO * _mean_score(small_blobs, k, random_state)), None
+        (k for k in passing if scores[k] >= small_ratio * _mean_score(small_blobs, k, random_state)), None
     )
     if confirmed is not None:
         fewest = min(k for k, ratio in ratios.items() if ratio >= NEAR_BEST * ratios[best])
@@ -200,7 +217,7 @@ def _choose_k(
         reason = (
             f"no split ({tested}) is clearly more separated than featureless random blobs of as few points as "
             f"the playlist ({n}), which a few points make look clustered (k={best}: silhouette {scores[best]:.2f} vs "
-            f"{_mean_score(small_blobs, best, random_state):.2f}; {MIN_BLOB_RATIO} times needed)"
+            f"{_mean_score(small_blobs, best, random_state):.2f}; {small_ratio:.2f} times needed)"
         )
     note = f"No natural clusters: {reason}; shown as one cluster"
     return 1, np.zeros(n, dtype=int), scores, note
