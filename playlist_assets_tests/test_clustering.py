@@ -144,6 +144,15 @@ def test_values_of_skewed_features_below_a_hundredth_are_alike():
     pd.testing.assert_frame_equal(first.tracks, second.tracks, check_exact=True)
 
 
+def test_differences_below_a_hundredth_alone_are_not_clustered():
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame(
+        {"instrumentalness": rng.uniform(0, 0.009, 30), "energy": 0.5}, index=track_ids(rng, 30)
+    )
+    result = cluster_tracks(features)
+    assert result.k == 0 and result.note == "All tracks have identical features (values under 0.01 count as 0.01)"
+
+
 def test_a_long_tail_of_one_feature_is_not_a_cluster():
     """Speechiness is near 0 for most music; a few spoken-word intros far out do not make clusters."""
     rng = np.random.default_rng(3)

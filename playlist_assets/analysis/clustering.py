@@ -68,7 +68,7 @@ def cluster_tracks(
 
     ``scores`` holds the silhouette of every k whose clusters were all large enough;
     ``distance`` is to the cluster's centre in the PCA space above; x, y come from a
-    separate 2-D PCA of the standardised columns.
+    separate 2-D PCA of the same standardised columns.
     The result is the same on every run and for any order of the rows.
     """
     if min_tracks < 2 or max_k < 2:
@@ -79,11 +79,13 @@ def cluster_tracks(
         tracks = "1 track" if n == 1 else f"{n} tracks"
         note = f"{tracks}: too few to cluster (at least {min_tracks} needed)"
         return _not_clustered(features.index, note)
-    columns = data.columns[(data.max() > data.min()).to_numpy()]
+    unskewed = _unskewed(data)
+    columns = data.columns[(unskewed.max() > unskewed.min()).to_numpy()]
     if columns.empty:
-        return _not_clustered(features.index, "All tracks have identical features")
+        alike = "" if (data.max() == data.min()).all() else f" (values under {SKEW_FLOOR} count as {SKEW_FLOOR})"
+        return _not_clustered(features.index, f"All tracks have identical features{alike}")
 
-    scaled = StandardScaler().fit_transform(_unskewed(data[columns]))
+    scaled = StandardScaler().fit_transform(unskewed[columns])
     space = PCA(n_components=VARIANCE_KEPT, svd_solver="full").fit(scaled)
     points = space.transform(scaled)
     distinct = len(np.unique(scaled, axis=0))
