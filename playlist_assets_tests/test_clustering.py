@@ -153,11 +153,15 @@ def test_differences_below_a_hundredth_alone_are_not_clustered():
     assert result.k == 0 and result.note == "All tracks have identical features (values under 0.01 count as 0.01)"
 
 
-def test_a_long_tail_of_one_feature_is_not_a_cluster():
-    """Speechiness is near 0 for most music; a few spoken-word intros far out do not make clusters."""
-    rng = np.random.default_rng(3)
-    features, _ = playlist(3, {"dance pop": 150}, spread=12)
-    features["speechiness"] = np.clip(rng.exponential(0.05, len(features)), 0, 1)
+@pytest.mark.parametrize("seed", [0, 1, 2, 4])
+def test_a_long_tail_of_one_feature_is_not_a_cluster(seed):
+    """Speechiness is near 0 for most music; one track in ten far out along it (spoken-word intros) does not
+    make clusters (on plain standardised values, these seeds give 2 to 5)."""
+    features, _ = playlist(seed, {"dance pop": 150}, spread=12)
+    rng = np.random.default_rng(seed)
+    tail = rng.random(len(features)) < 0.1
+    speech = np.clip(rng.exponential(0.05, len(features)), 0, 1)
+    features["speechiness"] = np.where(tail, speech, features["speechiness"])
     result = cluster_tracks(features)
     assert result.k == 1, result.note
 
