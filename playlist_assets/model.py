@@ -133,7 +133,46 @@ class Clustering:
     note: str  # how k was chosen, or why the playlist was not clustered
     #: How separated the clusters are, in plain words ("well separated", "overlapping tendencies"); "" when k < 2.
     separation: str = ""
+    #: Cluster -> its short name ("Acoustic & calm"), kept with the cluster's number across refreshes.
+    names: dict[int, str] = field(default_factory=dict)
+    #: Numbers of the clusters that vanished at this refresh: the next refresh gives them to no new cluster.
+    retired: tuple[int, ...] = ()
+    #: What changed since the previous result this one was made with; None without one.
+    changes: ClusterChanges | None = None
+    #: Track id -> its name, so that the next refresh can name the tracks that left (see ``analysis.with_titles``).
+    titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def clustered(self) -> bool:
         return self.k > 0
+
+    def __setstate__(self, state: dict) -> None:
+        """A value stored before a field was added gets that field's default."""
+        defaults = {
+            spec.name: spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
+            for spec in dataclasses.fields(self)
+            if spec.name not in state
+        }
+        self.__dict__.update(state, **defaults)
+
+
+@dataclass(frozen=True)
+class ClusterChanges:
+    """What changed in a playlist's clusters between two results (see ``analysis.cluster_changes``).
+
+    Track ids are listed nearest their cluster's centre first.
+    """
+
+    joined: dict[int, tuple[str, ...]]  # cluster -> tracks in it now that were not in it before (added or moved)
+    left: dict[int, tuple[str, ...]]  # cluster of before -> tracks no longer in it (removed or moved)
+    appeared: tuple[int, ...]  # clusters that are new
+    disappeared: dict[int, str]  # cluster that is gone -> its name
+    added: int  # tracks placed now that were not placed before
+    removed: int  # tracks placed before that are not placed now
+    moved: int  # tracks placed in another cluster than before
+    titles: dict[str, str] = field(default_factory=dict)  # names of the tracks that left, as the previous result had them
+
+    @property
+    def empty(self) -> bool:
+        """Whether no track changed cluster and no cluster appeared or disappeared."""
+        return not (self.added or self.removed or self.moved or self.appeared or self.disappeared)

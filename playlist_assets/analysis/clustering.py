@@ -2,52 +2,35 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
-from sklearn.metrics import pairwise_distances
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from playlist_assets.analysis.describe import axis_label, profiles, separation
-from playlist_assets.analysis.kmeans import kmeans, nearest, silhouette
+from playlist_assets.analysis.identity import followed, held_choice, renumbered, seeds
+from playlist_assets.analysis.k_choice import KSearch, choose_k
+from playlist_assets.analysis.naming import cluster_names
 from playlist_assets.model import Axis, Clustering
 
 #: Share of the variance the clustering space (PCA) keeps.
 VARIANCE_KEPT = 0.9
-#: Above this many tracks, KMeans is fitted and scored on a fixed random sample of this size.
-SAMPLE_SIZE = 2000
 #: Most clusters tried (fewer for small playlists: at most a quarter of the tracks).
 MAX_K = 6
-#: KMeans starts per k (the best of them is kept): on the tracks, and on the blobs (whose splits are all alike).
-N_INIT = 10
-BLOB_N_INIT = 3
-#: A k is eligible only if its smallest cluster has at least this share of the tracks, and this many.
-MIN_CLUSTER_SHARE = 0.01
-MIN_CLUSTER_SIZE = 3
 #: Proportion features (0..1) that most tracks have near 0 with a long tail: clustered by the cube root of
 #: their value, with values under ``SKEW_FLOOR`` (no difference to a listener) counted as ``SKEW_FLOOR``.
 SKEWED_COLUMNS = ("acousticness", "instrumentalness", "speechiness", "liveness")
 SKEW_FLOOR = 0.01
-#: The chosen k's silhouette must be at least this many times one random blob's at the same k.
-MIN_BLOB_RATIO = 1.3
-#: Points of the blob the ratios that choose k are taken against.
-BLOB_SIZE = 500
-#: Below ``BLOB_SIZE`` tracks, whether there are clusters at all is judged against this many blobs of the
-#: playlist's own size, averaged: a few dozen points split by KMeans look more clustered than 500 do, and
-#: their silhouettes vary more, so the ratio needed there is 1 + ``SMALL_BLOB_SPREAD`` / sqrt(n), between
-#: ``MIN_BLOB_RATIO`` (from 100 tracks) and ``MAX_SMALL_BLOB_RATIO`` (up to 36).
-SMALL_BLOBS = 3
-SMALL_BLOB_SPREAD = 3.0
-MAX_SMALL_BLOB_RATIO = 1.5
-#: The fewest clusters whose ratio to the blob is at least this share of the best k's ratio win.
-NEAR_BEST = 0.95
 
 
 def cluster_tracks(
-    features: pd.DataFrame, *, min_tracks: int = 8, max_k: int = MAX_K, random_state: int = 0
+    features: pd.DataFrame,
+    *,
+    min_tracks: int = 8,
+    max_k: int = MAX_K,
+    random_state: int = 0,
+    previous: Clustering | None = None,
 ) -> Clustering:
     """Cluster tracks (index = unique track ids) by their numeric, finite feature columns.
 
@@ -70,7 +53,20 @@ def cluster_tracks(
     ``distance`` is to the cluster's centre in the PCA space above; x, y come from a
     separate 2-D PCA of the same standardised columns.
     The result is the same on every run and for any order of the rows.
+
+    With ``previous`` (the playlist's previous result), its clusters carry on: the previous k is kept, KMeans
+    started from where its clusters' tracks are now, unless another k is clearly better; each cluster that
+    overlaps a previous one keeps its number and its name while it fits (see ``analysis.identity``); the
+    result says what changed (``changes``) and which numbers vanished (``retired``).
     """
+    result = _clustered(features, min_tracks, max_k, random_state, previous)
+    return result if previous is None else followed(previous, result)
+
+
+def _clustered(
+    features: pd.DataFrame, min_tracks: int, max_k: int, random_state: int, previous: Clustering | None
+) -> Clustering:
+    """``cluster_tracks`` but for what changed since ``previous``."""
     if min_tracks < 2 or max_k < 2:
         raise ValueError(f"min_tracks and max_k must be at least 2, got {min_tracks} and {max_k}")
     data = _checked(features).sort_index()
@@ -91,10 +87,14 @@ def cluster_tracks(
     distinct = len(np.unique(scaled, axis=0))
     ks = range(2, min(max_k, max(2, n // 4), distinct) + 1)
     with threadpool_limits(limits=1):  # entering costs milliseconds: once per playlist
-        k, labels, scores, note = _choose_k(points, space.explained_variance_, ks, random_state)
-    clusters = _numbered(labels)
-    centres = np.array([points[clusters == c].mean(axis=0) for c in range(1, k + 1)])
-    distance = np.linalg.norm(points - centres[clusters - 1], axis=1)
+        search = KSearch(points, space.explained_variance_, ks, random_state)
+        k, labels, scores, note = choice = choose_k(search)
+        if previous is not None:
+            k, labels, scores, note = held_choice(search, choice, seeds(previous, data.index, search.centred))
+    clusters = _numbered(labels) if previous is None else renumbered(labels, data.index, previous)
+    numbers = np.unique(clusters)
+    centres = np.array([points[clusters == c].mean(axis=0) for c in numbers])
+    distance = np.linalg.norm(points - centres[np.searchsorted(numbers, clusters)], axis=1)
     rank = pd.Series(distance).groupby(clusters).rank(method="first").astype(int)
     xy, axes = _projection(scaled, columns)
     tracks = pd.DataFrame(
@@ -107,6 +107,8 @@ def cluster_tracks(
         },
         index=data.index,
     )
+    values = data[columns]
+    standardised = StandardScaler().fit_transform(values)
     return Clustering(
         tracks=tracks.reindex(features.index),
         k=k,
@@ -115,9 +117,10 @@ def cluster_tracks(
         feature_columns=tuple(columns),
         axes=axes,
         centres=tracks.groupby("cluster")[["x", "y"]].mean(),
-        profiles=profiles(data[columns], StandardScaler().fit_transform(data[columns]), clusters),
+        profiles=profiles(values, standardised, clusters),
         note=note,
         separation=separation(scores[k] if k >= 2 else None),
+        names=cluster_names(values, standardised, clusters, previous.names if previous else None),
     )
 
 
@@ -178,87 +181,6 @@ def _not_clustered(index: pd.Index, note: str) -> Clustering:
         profiles={},
         note=note,
     )
-
-
-def _choose_k(
-    points: np.ndarray, variances: np.ndarray, ks: range, random_state: int
-) -> tuple[int, np.ndarray, dict[int, float], str]:
-    """k, KMeans labels, silhouette per large-enough k, and a note saying why (see above)."""
-    n = len(points)
-    min_size = max(MIN_CLUSTER_SIZE, int(np.ceil(MIN_CLUSTER_SHARE * n)))
-    splits = _splits(points, ks, random_state, N_INIT)
-    blob = _splits(_blobs(variances, BLOB_SIZE, 1, random_state)[0], ks, random_state, BLOB_N_INIT)
-    eligible = [k for k in ks if np.bincount(splits[k].labels).min() >= min_size]
-    scores = {k: splits[k].silhouette for k in eligible}
-    ratios = {k: scores[k] / blob[k].silhouette for k in eligible if blob[k].silhouette > 0}
-    best = max(ratios, key=ratios.get, default=None)
-    tested = f"k={ks.start}..{ks.stop - 1}" if len(ks) > 1 else f"k={ks.start}"
-    passing = sorted((k for k in ratios if ratios[k] >= MIN_BLOB_RATIO), key=ratios.get, reverse=True)
-    small_blobs = _blobs(variances, n, SMALL_BLOBS, random_state) if n < BLOB_SIZE and passing else []
-    small_ratio = float(np.clip(1 + SMALL_BLOB_SPREAD / np.sqrt(n), MIN_BLOB_RATIO, MAX_SMALL_BLOB_RATIO))
-    confirmed = next(
-        (k for k in passing if scores[k] >= small_ratio * _mean_score(small_blobs, k, random_state)), None
-    )
-    if confirmed is not None:
-        fewest = min(k for k, ratio in ratios.items() if ratio >= NEAR_BEST * ratios[best])
-        note = (
-            f"k={fewest} chosen over {tested}: its silhouette ({scores[fewest]:.2f}) is {ratios[fewest]:.1f} times "
-            f"that of a featureless random blob of the same shape ({blob[fewest].silhouette:.2f}); "
-            + ("no other k does better" if fewest == best else f"the fewest clusters within {NEAR_BEST:.0%} of the best k ({best})")
-        )
-        return fewest, splits[fewest].labels, scores, note
-    if best is None:
-        reason = f"no split ({tested}) gives clusters that each have at least {min_size} tracks"
-    elif not passing:
-        reason = (
-            f"no split ({tested}) is clearly more separated than a featureless random blob's "
-            f"(best: k={best}, silhouette {scores[best]:.2f} vs {blob[best].silhouette:.2f}; "
-            f"{MIN_BLOB_RATIO} times needed)"
-        )
-    else:
-        reason = (
-            f"no split ({tested}) is clearly more separated than featureless random blobs of as few points as "
-            f"the playlist ({n}), which a few points make look clustered (k={best}: silhouette {scores[best]:.2f} vs "
-            f"{_mean_score(small_blobs, best, random_state):.2f}; {small_ratio:.2f} times needed)"
-        )
-    note = f"No natural clusters: {reason}; shown as one cluster"
-    return 1, np.zeros(n, dtype=int), scores, note
-
-
-def _blobs(variances: np.ndarray, size: int, count: int, random_state: int) -> list[np.ndarray]:
-    """``count`` featureless random normal blobs of ``size`` points with the PCA variances ``variances``."""
-    rng = np.random.default_rng(random_state)
-    return [rng.standard_normal((size, len(variances))) * np.sqrt(variances) for _ in range(count)]
-
-
-def _mean_score(blobs: list[np.ndarray], k: int, random_state: int) -> float:
-    """The mean silhouette of KMeans with ``k`` clusters on ``blobs`` (0 for none)."""
-    scores = [_splits(blob, range(k, k + 1), random_state, BLOB_N_INIT)[k].silhouette for blob in blobs]
-    return float(np.mean(scores)) if scores else 0.0
-
-
-class _Split(NamedTuple):
-    labels: np.ndarray
-    silhouette: float
-
-
-def _splits(points: np.ndarray, ks: range, random_state: int, n_init: int) -> dict[int, _Split]:
-    """k -> KMeans labels and silhouette for each k in ``ks``.
-
-    Above ``SAMPLE_SIZE`` points, KMeans (scikit-learn's, written out: see ``analysis.kmeans``) is fitted and
-    scored on a fixed random sample and the other points go to the nearest centre. Called under one thread
-    (see ``cluster_tracks``) so that sums are added up in the same order on every run.
-    """
-    rng = np.random.default_rng(random_state)
-    sample = np.sort(rng.choice(len(points), min(len(points), SAMPLE_SIZE), replace=False))
-    centred = points - points[sample].mean(axis=0)
-    fitted = centred[sample]
-    distances = pairwise_distances(fitted)
-    splits = {}
-    for k in ks:
-        labels = nearest(centred, kmeans(fitted, k, n_init, random_state))
-        splits[k] = _Split(labels, silhouette(distances, labels[sample]))
-    return splits
 
 
 def _numbered(labels: np.ndarray) -> np.ndarray:

@@ -24,9 +24,28 @@ def kmeans(points: np.ndarray, k: int, n_init: int, random_state: int) -> np.nda
     trials = 2 + int(np.log(k))
     draws = np.random.RandomState(random_state).random_sample((n_init, 1 + (k - 1) * trials))
     centres = _kmeans_plusplus(points, (points**2).sum(axis=1), k, draws)
+    centres, labels = _lloyd(points, centres)
+    inertia = ((points - np.take_along_axis(centres, labels[..., None], axis=1)) ** 2).sum(axis=(1, 2))
+    best = 0
+    for run in range(1, n_init):  # as KMeans: a lower inertia wins unless it is the same clustering
+        if inertia[run] < inertia[best] and not _same_partition(labels[run], labels[best]):
+            best = run
+    return centres[best]
+
+
+def lloyd(points: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The centres Lloyd's iterations reach on centred ``points`` from the given ``starts`` (k, features)."""
+    centres, _ = _lloyd(points, starts[None].copy())
+    return centres[0]
+
+
+def _lloyd(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lloyd's iterations of each run of ``centres`` (runs, k, features) until no point changes cluster or the
+    centres move less than the tolerance: the centres and each point's cluster, per run."""
+    k = centres.shape[1]
     tolerance = TOLERANCE * points.var(axis=0).mean()
-    labels = np.full((n_init, len(points)), -1)
-    running, settled = np.ones(n_init, dtype=bool), np.zeros(n_init, dtype=bool)
+    labels = np.full((len(centres), len(points)), -1)
+    running, settled = np.ones(len(centres), dtype=bool), np.zeros(len(centres), dtype=bool)
     for _ in range(MAX_ITERATIONS):
         active = np.flatnonzero(running)
         assigned = nearest(points, centres[active])
@@ -40,12 +59,7 @@ def kmeans(points: np.ndarray, k: int, n_init: int, random_state: int) -> np.nda
         if not running.any():
             break
     labels = np.where(settled[:, None], labels, nearest(points, centres))
-    inertia = ((points - np.take_along_axis(centres, labels[..., None], axis=1)) ** 2).sum(axis=(1, 2))
-    best = 0
-    for run in range(1, n_init):  # as KMeans: a lower inertia wins unless it is the same clustering
-        if inertia[run] < inertia[best] and not _same_partition(labels[run], labels[best]):
-            best = run
-    return centres[best]
+    return centres, labels
 
 
 def _same_partition(labels: np.ndarray, others: np.ndarray) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from playlist_assets.analysis.clustering import _not_clustered, cluster_tracks
+from playlist_assets.analysis.identity import followed
 from playlist_assets.analysis.vocabulary import METADATA_COLUMNS, column_name
 from playlist_assets.model import Clustering
 
@@ -64,12 +65,14 @@ def choose_feature_columns(features: pd.DataFrame, *, min_tracks: int = 8) -> tu
     )
 
 
-def cluster_features(features: pd.DataFrame, *, min_tracks: int = 8) -> Clustering:
-    """``cluster_tracks`` on the chosen columns of the tracks that have them all (``track_features`` as input)."""
+def cluster_features(features: pd.DataFrame, previous: Clustering | None = None, *, min_tracks: int = 8) -> Clustering:
+    """``cluster_tracks`` on the chosen columns of the tracks that have them all (``track_features`` as input),
+    carrying on the clusters of ``previous``, the playlist's previous result, when given."""
     columns = list(choose_feature_columns(features, min_tracks=min_tracks))
     if not columns and len(features) >= min_tracks:
-        return _not_clustered(features.index, NOTHING_VARIES)
-    return cluster_tracks(_numbers(features)[columns].dropna(), min_tracks=min_tracks)
+        result = _not_clustered(features.index, NOTHING_VARIES)
+        return result if previous is None else followed(previous, result)
+    return cluster_tracks(_numbers(features)[columns].dropna(), min_tracks=min_tracks, previous=previous)
 
 
 def not_placed_reasons(
