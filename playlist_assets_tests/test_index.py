@@ -69,6 +69,15 @@ def test_names_and_reasons_are_escaped_and_pages_linked_relatively(tmp_path):
     assert broken_links(index_file, tmp_path) == []
 
 
+def test_the_clusters_column_names_each_cluster(tmp_path):
+    row = IndexRow(
+        name="Mix", state=PAGE_WRITTEN, key="M" * 22, k=2, separation="partly separated",
+        cluster_names={2: "Acoustic & calm", 1: "Loud <b>"},
+    )
+    cells = table_rows(render_index([row], tmp_path / "index.md"))[0]
+    assert cells[3] == "2, partly separated: #1 Loud &lt;b&gt;, #2 Acoustic & calm"
+
+
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
     """The demo library's International Pop and Two Tracks written, then International Pop failing, a partition never

@@ -375,6 +375,30 @@ def test_scatter_figure_labels():
     assert len(colours) == 2
 
 
+def test_a_named_cluster_has_its_name_in_the_heading_and_the_legend():
+    clustering = dataclasses.replace(
+        make_clustering({1: ["t0", "t1"], 2: ["t2"]}), names={1: "Acoustic & calm", 2: "Less danceable & instrumental | x"}
+    )
+    page = render(make_tracks(3), clustering)
+    assert "\n\n## Cluster #1 · Acoustic & calm\n\n2 tracks\n\n" in page
+    assert "\n\n## Cluster #2 · Less danceable & instrumental \\| x\n\n1 track\n\n" in page
+    legend = build_scatter_figure(clustering, "International Pop").axes[0].get_legend().get_texts()
+    assert [text.get_text() for text in legend] == [
+        "Cluster 1 (2 tracks)\nAcoustic & calm",
+        "Cluster 2 (1 track)\nLess danceable &\ninstrumental | x",
+        "Centre",
+    ]
+
+
+def test_a_cluster_keeps_its_colour_whatever_the_other_numbers():
+    def colours(clusters: dict[int, list[str]]) -> dict[int, tuple]:
+        ax = build_scatter_figure(make_clustering(clusters), "Mix").axes[0]
+        return {number: tuple(c.get_facecolor()[0]) for number, c in zip(clusters, ax.collections)}
+
+    assert colours({2: ["t0"], 4: ["t1"]}) == {2: colours({1: ["t2"], 2: ["t0"]})[2], 4: colours({3: ["t2"], 4: ["t1"]})[4]}
+    assert len(set(colours({1: ["t0"], 11: ["t1"]}).values())) == 2  # tab20 above 10: #11 is not #1's colour
+
+
 @pytest.mark.parametrize(
     ("title", "shown"),
     [("青春修炼手册 🎧", "Clusters"), ("מי זאת 🎧 Mix", "מי זאת Mix"), ("$x$ Mix", "$x$ Mix")],

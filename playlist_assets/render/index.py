@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from playlist_assets.render.markdown import count, escape_cell, markdown_link
+from playlist_assets.render.markdown import count, escape_cell, escape_name, markdown_link
 from playlist_assets.render.paths import relative_link
 
 PAGE_WRITTEN = "page written"
@@ -40,6 +40,7 @@ class IndexRow:
     sources: dict[str, int] = field(default_factory=dict)  # feature source -> tracks
     refreshed: float | None = None  # POSIX time of the page's latest materialization
     snapshot_id: str = ""
+    cluster_names: dict[int, str] = field(default_factory=dict)  # cluster -> its name
 
 
 def index_path(output_dir: Path) -> Path:
@@ -67,9 +68,12 @@ def state_text(row: IndexRow) -> str:
 
 
 def _clusters(row: IndexRow) -> str:
+    """The number of clusters, how separated they are, and their names, as literal markdown."""
     if not row.k:
         return ""
-    return f"{row.k}, {row.separation}" if row.separation else str(row.k)
+    text = escape_cell(f"{row.k}, {row.separation}" if row.separation else str(row.k))
+    names = ", ".join(f"#{number} {escape_name(name)}" for number, name in sorted(row.cluster_names.items()))
+    return f"{text}: {names}" if names else text
 
 
 def _sources(sources: dict[str, int]) -> str:
@@ -112,7 +116,7 @@ def render_index(rows: list[IndexRow], index_file: Path) -> str:
             playlist,
             escape_cell(state_text(row)),
             _number(row.tracks),
-            escape_cell(_clusters(row)),
+            _clusters(row),
             _coverage(row),
             escape_cell(_sources(row.sources)),
             _refreshed(row.refreshed),

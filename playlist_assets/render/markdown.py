@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 
 from playlist_assets.analysis import not_placed_reasons
-from playlist_assets.model import SKIP_REASONS, Clustering, PlaylistInfo, reccobeats_known
+from playlist_assets.model import SKIP_REASONS, ClusterChanges, Clustering, PlaylistInfo, reccobeats_known
 
 TABLE_HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
 TABLE_SEPARATOR = "|:---|:---|:---|:---|:---|:---|:---|"
 SCATTER_ALT = "Scatter of the clusters"
 SPOTIFY_LINK_PREFIX = "https://open.spotify.com/"
+#: Tracks named per cluster in the "Since" section; the rest are counted.
+CHANGES_NAMED = 3
 
 _CELL_ESCAPES = str.maketrans(
     {
@@ -53,6 +55,17 @@ def _art_cell(url: str) -> str:
     if urlsplit(url).scheme not in ("http", "https"):
         return ""
     return f'<img src="{html.escape(_url(url), quote=True)}" alt="" width="50" />'
+
+
+def escape_name(name: str) -> str:
+    """A cluster's name as literal markdown: as ``escape_cell``, but "Acoustic & calm" keeps its "&" (followed by a
+    space, it cannot start an HTML entity)."""
+    return escape_cell(name).replace("&amp; ", "& ")
+
+
+def cluster_title(number: int, name: str) -> str:
+    """``"Cluster #2 · Acoustic & calm"`` as literal markdown (``"Cluster #2"`` without a name)."""
+    return f"Cluster #{number}" + (f" · {escape_name(name)}" if name else "")
 
 
 def markdown_link(text: str, target: str) -> str:
@@ -116,13 +129,43 @@ def _separation_sentence(clustering: Clustering) -> str:
 
 def _cluster_blocks(cluster: int, rows: list[str], clustering: Clustering, top_n: int) -> list[str]:
     """A cluster's heading, size, profile and table (``rows``: its members' rows, nearest its centre first)."""
-    blocks = [f"## Cluster #{cluster}", count(len(rows), "track")]
+    blocks = [f"## {cluster_title(cluster, clustering.names.get(cluster, ''))}", count(len(rows), "track")]
     if clustering.profiles.get(cluster):
         blocks.append(escape_cell(clustering.profiles[cluster]))
     blocks.append(_table(rows[:top_n]))
     if rest := rows[top_n:]:
         blocks.append(f"<details><summary>{count(len(rest), 'more track')}</summary>\n\n{_table(rest)}\n\n</details>")
     return blocks
+
+
+def _changes_blocks(changes: ClusterChanges, since: str, clustering: Clustering, names: dict[str, str]) -> list[str]:
+    """The section "Since <since>": per cluster the tracks that joined and left it, and the clusters that came or went."""
+    title = f"## Since {escape_cell(since)}" if since else "## Since the previous refresh"
+    if changes.empty:
+        return [title, "No track changed cluster."]
+    named = {**changes.titles, **names}
+    lines = []
+    for number in sorted({*changes.joined, *changes.left}):
+        joined, left = changes.joined.get(number, ()), changes.left.get(number, ())
+        if number in changes.disappeared:
+            name, what = changes.disappeared[number], "gone, it had " + _tracks(count(len(left), "track"), left, named)
+        elif number in changes.appeared:
+            name, what = clustering.names.get(number, ""), "new, " + _tracks(count(len(joined), "track"), joined, named)
+        else:
+            name = clustering.names.get(number, "")
+            moves = [(f"{len(joined)} joined", joined), (f"{len(left)} left", left)]
+            what = "; ".join(_tracks(label, tracks, named) for label, tracks in moves if tracks)
+        lines.append(f"- {cluster_title(number, name)}: {what}")
+    return [title, "\n".join(lines)]
+
+
+def _tracks(label: str, track_ids: tuple[str, ...], names: dict[str, str]) -> str:
+    """``label`` and, in parentheses, up to ``CHANGES_NAMED`` of the tracks' names and how many more."""
+    known = [escape_cell(names[track_id]) for track_id in track_ids if track_id in names][:CHANGES_NAMED]
+    if not known:
+        return label
+    rest = len(track_ids) - len(known)
+    return f"{label} (" + ", ".join(known) + (f" and {rest} more)" if rest else ")")
 
 
 def _left_out(skipped: dict[str, int]) -> str:
@@ -166,6 +209,8 @@ def render_clusters_page(
     top_n: int = 10,
     unreadable: str = "",
     liked_unreadable: str = "",
+    changes: ClusterChanges | None = None,
+    since: str = "",
 ) -> str:
     """The markdown page of ``playlist``: how it was clustered, a table per cluster, what was left out and why.
 
@@ -173,6 +218,8 @@ def render_clusters_page(
     ``source`` column; tracks missing from ``clustering.tracks`` are listed as not placed.
     A playlist the source could not read (``unreadable``, the reason) gets a page saying only that.
     ``liked_unreadable``: why Liked Songs could not be read ("" when they could); the page says so in one line.
+    ``changes``: what changed since the previous refresh (``since``, its date), shown below the summary; none on a
+    first page.
     """
     name = escape_cell(playlist.display_name)
     if unreadable:
@@ -185,6 +232,8 @@ def render_clusters_page(
         if image_link:
             blocks.append(f"![{SCATTER_ALT}]({_url(image_link)})")
         blocks += _how_clustered(clustering)
+        if changes is not None:
+            blocks += _changes_blocks(changes, since, clustering, dict(zip(tracks.index, tracks["name"])))
         nearest_first = placed.sort_values("rank", kind="stable")
         clusters, members = nearest_first["cluster"].to_numpy(), nearest_first.index.to_numpy()
         for cluster in np.unique(clusters):
@@ -196,6 +245,8 @@ def render_clusters_page(
     else:
         why = clustering.note if len(tracks) else "this playlist has no playable tracks"
         blocks.append(f"Not clustered — {escape_cell(why)}")
+        if changes is not None:
+            blocks += _changes_blocks(changes, since, clustering, dict(zip(tracks.index, tracks["name"])))
         if len(tracks):
             blocks.append(_table([row_of[track_id] for track_id in by_position]))
     blocks.append(_coverage(len(placed), tracks, features, skipped))

@@ -24,6 +24,7 @@ DPI = 100
 STYLE = "default"  # matplotlib's own defaults, whatever the user's matplotlibrc says: same input, same bytes
 TITLE_WIDTH = 70  # characters per line of the title: a longer name wraps onto more lines instead of being clipped
 TITLE_LINE = 0.035  # height of one title line, as a share of the figure's
+LEGEND_NAME_WIDTH = 24  # characters per line of a cluster's name in the legend: the legend stays inside the figure
 
 
 @cache
@@ -39,9 +40,15 @@ def drawable(text: str) -> str:
     return re.sub(r"\s+", " ", covered).strip()
 
 
-def _colour(cluster: int, k: int) -> tuple[float, ...]:
-    colours = matplotlib.colormaps["tab10" if k <= 10 else "tab20"].colors
+def _colour(cluster: int, highest: int) -> tuple[float, ...]:
+    """Cluster N's colour: the Nth of tab10 (of tab20 when some cluster is numbered above 10), whatever the others."""
+    colours = matplotlib.colormaps["tab10" if highest <= 10 else "tab20"].colors
     return colours[(cluster - 1) % len(colours)]
+
+
+def _legend_label(cluster: int, size: int, name: str) -> str:
+    """``"Cluster 2 (25 tracks)"``, the cluster's name on the next lines."""
+    return "\n".join([f"Cluster {cluster} ({count(size, 'track')})", *textwrap.wrap(drawable(name), LEGEND_NAME_WIDTH)])
 
 
 def build_scatter_figure(clustering: Clustering, title: str) -> Figure:
@@ -73,15 +80,17 @@ def _scatter_figure(clustering: Clustering, title: str) -> Figure:
     ax = figure.axes[0]
     clusters = clustering.tracks["cluster"].to_numpy()
     x, y = clustering.tracks["x"].to_numpy(), clustering.tracks["y"].to_numpy()
-    for cluster in np.unique(clusters[clusters >= 1]):
+    numbers = np.unique(clusters[clusters >= 1])
+    highest = int(numbers.max())
+    for cluster in numbers:
         members = clusters == cluster
         ax.scatter(
             x[members],
             y[members],
             s=20,
             alpha=0.8,
-            color=_colour(int(cluster), clustering.k),
-            label=f"Cluster {cluster} ({count(int(members.sum()), 'track')})",
+            color=_colour(int(cluster), highest),
+            label=_legend_label(int(cluster), int(members.sum()), clustering.names.get(int(cluster), "")),
         )
     centres = clustering.centres
     ax.scatter(
@@ -89,7 +98,7 @@ def _scatter_figure(clustering: Clustering, title: str) -> Figure:
         centres["y"],
         s=160,
         marker="X",
-        color=[_colour(int(cluster), clustering.k) for cluster in centres.index],
+        color=[_colour(int(cluster), highest) for cluster in centres.index],
         edgecolors="black",
         linewidths=1.5,
         label="Centre",
