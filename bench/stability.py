@@ -184,7 +184,7 @@ def main() -> int:
     sizes = [len(playlist.rows) for playlist in playlists]
     print(
         f"## Stability: {len(playlists)} mixes of 3-5 genres, {min(sizes)}-{max(sizes)} tracks (seed {args.seed}); "
-        f"{args.edits} edits of 1+1 and of 5+5 per mix, one of {NEW_GENRE_TRACKS} new-genre tracks"
+        f"edits per mix: {args.edits} of 1+1, {args.edits} of 5+5, one of {NEW_GENRE_TRACKS} new-genre tracks"
     )
     figures = run(playlists, table, args.edits, rng)
     print("\n".join(report(figures)))
