@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import numpy as np
@@ -23,6 +24,12 @@ def more(seed: int, n: int, genre: str) -> pd.DataFrame:
     tracks = genre_tracks(rng, n, genre)
     tracks.index = track_ids(rng, n)
     return tracks
+
+
+def swapped(name: str) -> str:
+    """"Acoustic & calm" -> "Calm & acoustic"."""
+    first, second = name.split(" & ")
+    return f"{second[:1].upper()}{second[1:]} & {first[:1].lower()}{first[1:]}"
 
 
 def numbers_of(clustering: Clustering, track_ids: pd.Index) -> pd.Series:
@@ -53,6 +60,8 @@ def test_a_small_edit_keeps_numbers_and_names_where_a_fresh_clustering_renumbers
     assert held.k == before.k
     assert stayed_keep_numbers(before, held) == 1.0
     assert held.names == before.names and len(set(held.names.values())) == 3
+    reworded = {number: swapped(name) for number, name in before.names.items()}  # fits as well, not what is derived
+    assert cluster_features(edited, dataclasses.replace(before, names=reworded)).names == reworded
     assert held.note.startswith("k=3 kept from the previous refresh")
     assert held.changes.added == 1 and held.changes.removed == 1 and held.changes.moved == 0
     assert held.changes.appeared == () and held.changes.disappeared == {} and held.retired == ()
@@ -157,6 +166,17 @@ def test_a_playlist_that_was_not_clustered_gets_its_clusters_numbered_from_1():
     grown = cluster_features(features, few)
     assert grown.k == 2 and sorted(grown.tracks["cluster"].unique()) == [1, 2]
     assert grown.changes.appeared == (1, 2) and grown.changes.added == 60
+
+
+def test_a_playlist_of_one_sound_gets_clusters_when_a_clearly_different_one_is_added():
+    features, _ = playlist(10, {"dance pop": 60})
+    before = cluster_features(features)
+    assert before.k == 1 and before.names == {1: WHOLE_PLAYLIST}
+    classical = more(20, 60, "classical")
+    after = cluster_features(pd.concat([features, classical]), before)
+    assert after.k == 2 and set(numbers_of(after, classical.index)) == {2}
+    assert set(numbers_of(after, features.index)) == {1} and WHOLE_PLAYLIST not in after.names.values()
+    assert cluster_features(features.iloc[1:], before).k == 1
 
 
 def test_clusters_of_a_playlist_that_loses_its_clusters_are_retired():

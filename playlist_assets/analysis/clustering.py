@@ -90,7 +90,8 @@ def _clustered(
         search = KSearch(points, space.explained_variance_, ks, random_state)
         k, labels, scores, note = choice = choose_k(search)
         if previous is not None:
-            k, labels, scores, note = held_choice(search, choice, seeds(previous, data.index, search.centred))
+            starts = seeds(previous, data.index, search.centred)
+            k, labels, scores, note = held_choice(search, choice, starts, previous.k)
     clusters = _numbered(labels) if previous is None else renumbered(labels, data.index, previous)
     numbers = np.unique(clusters)
     centres = np.array([points[clusters == c].mean(axis=0) for c in numbers])

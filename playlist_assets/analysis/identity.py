@@ -38,9 +38,11 @@ def seeds(previous: Clustering, index: pd.Index, points: np.ndarray) -> np.ndarr
     return np.array([points[rows[clusters.to_numpy() == number]].mean(axis=0) for number in np.unique(clusters)])
 
 
-def held_choice(search: KSearch, fresh: Choice, starts: np.ndarray) -> Choice:
+def held_choice(search: KSearch, fresh: Choice, starts: np.ndarray, previous_k: int) -> Choice:
     """The previous k, its KMeans started from ``starts`` (the previous clusters, see ``seeds``), unless the
     evidence for another k is clearly stronger; otherwise ``fresh``."""
+    if previous_k == 1:
+        return _held_one(search, fresh)
     k = len(starts)
     if k < 2 or k not in search.ks:
         return fresh
@@ -65,6 +67,24 @@ def held_choice(search: KSearch, fresh: Choice, starts: np.ndarray) -> Choice:
         )
     )
     return Choice(k, split.labels, dict(sorted({**fresh.scores, k: split.silhouette}.items())), note)
+
+
+def _held_one(search: KSearch, fresh: Choice) -> Choice:
+    """One cluster, as before, unless the fresh choice's split beats the blobs by 1 / ``KEEP_SHARE`` times the
+    ratios a fresh clustering needs to have clusters at all."""
+    if fresh.k < 2:
+        return fresh
+    score = fresh.scores[fresh.k]
+    ratio, needed = search.ratio(fresh.k, score), MIN_BLOB_RATIO / KEEP_SHARE
+    if ratio >= needed and search.confirmed(fresh.k, score, 1 / KEEP_SHARE):
+        return fresh
+    note = (
+        f"One cluster kept from the previous refresh: no split is clearly enough more separated than featureless "
+        f"random blobs to change (k={fresh.k}: its silhouette ({score:.2f}) is {ratio:.1f} times a blob's of the same "
+        f"shape; {needed:.2f} times needed, and {search.small_ratio / KEEP_SHARE:.2f} times that of blobs of as few "
+        "points as the playlist)"
+    )
+    return Choice(1, np.zeros(search.n, dtype=int), fresh.scores, note)
 
 
 def renumbered(labels: np.ndarray, index: pd.Index, previous: Clustering) -> np.ndarray:
