@@ -106,6 +106,16 @@ def test_same_inputs_and_same_previous_give_the_same_result_whatever_the_order_o
     assert render_scatter(results[1], "Mix") == render_scatter(first, "Mix")
 
 
+def test_the_scatter_is_not_mirrored_from_one_refresh_to_the_next():
+    features, _ = playlist(11, {"dance pop": 40, "classical": 30, "rap": 30})
+    before = cluster_features(features)
+    mirrored = dataclasses.replace(before, tracks=before.tracks.assign(y=-before.tracks["y"]))
+    edited = features.iloc[1:]
+    fresh, held = cluster_features(edited), cluster_features(edited, mirrored)
+    assert np.allclose(held.tracks["x"], fresh.tracks["x"]) and np.allclose(held.tracks["y"], -fresh.tracks["y"])
+    assert held.axes[0] == fresh.axes[0] and held.axes[1] != fresh.axes[1]
+
+
 def test_a_vanished_number_is_not_given_to_a_new_cluster_at_once():
     features, truth = playlist(4, {"dance pop": 50, "classical": 35, "rap": 25})
     first = cluster_features(features)

@@ -97,7 +97,8 @@ def _clustered(
     centres = np.array([points[clusters == c].mean(axis=0) for c in numbers])
     distance = np.linalg.norm(points - centres[np.searchsorted(numbers, clusters)], axis=1)
     rank = pd.Series(distance).groupby(clusters).rank(method="first").astype(int)
-    xy, axes = _projection(scaled, columns)
+    previous_xy = previous.tracks[["x", "y"]].reindex(data.index).to_numpy(float) if previous is not None else None
+    xy, axes = _projection(scaled, columns, previous_xy)
     tracks = pd.DataFrame(
         {
             "cluster": clusters,
@@ -194,14 +195,22 @@ def _numbered(labels: np.ndarray) -> np.ndarray:
     return numbers[labels]
 
 
-def _projection(scaled: np.ndarray, columns: pd.Index) -> tuple[np.ndarray, tuple[Axis, Axis]]:
+def _projection(
+    scaled: np.ndarray, columns: pd.Index, previous_xy: np.ndarray | None = None
+) -> tuple[np.ndarray, tuple[Axis, Axis]]:
     """2-D PCA coordinates and labelled axes (scikit-learn signs each component so that its
-    largest loading is positive: the label starts with that feature's "high" word)."""
+    largest loading is positive: the label starts with that feature's "high" word). With ``previous_xy``
+    (the previous x, y of each track, NaN for a new one), an axis that would come out mirrored is turned back."""
     pca = PCA(n_components=min(2, scaled.shape[1]), svd_solver="full").fit(scaled)
     xy = pca.transform(scaled)
+    components = pca.components_
+    if previous_xy is not None:
+        known = ~np.isnan(previous_xy).any(axis=1)
+        signs = np.where((xy[known] * previous_xy[known, : xy.shape[1]]).sum(axis=0) < 0, -1.0, 1.0)
+        xy, components = xy * signs, components * signs[:, None]
     axes = [
         Axis(axis_label(loadings, columns), float(ratio))
-        for loadings, ratio in zip(pca.components_, pca.explained_variance_ratio_)
+        for loadings, ratio in zip(components, pca.explained_variance_ratio_)
     ]
     if len(axes) == 1:
         xy = np.column_stack([xy[:, 0], np.zeros(len(xy))])
