@@ -108,7 +108,8 @@ def score(figures: Figures, before: Clustering, after: Clustering, playlist: Pla
     if len(new_tracks):
         clusters = new.reindex(new_tracks).dropna()
         top = clusters.mode().min() if len(clusters) else None
-        own = top is not None and (clusters == top).mean() >= OWN_CLUSTER and new.index[new == top].isin(new_tracks).mean() >= OWN_CLUSTER
+        gathered = top is not None and (clusters == top).mean() >= OWN_CLUSTER
+        own = gathered and new.index[new == top].isin(new_tracks).mean() >= OWN_CLUSTER
         figures.own.append(bool(own))
         figures.new_number.append(bool(own) and top not in set(old))
 
@@ -122,7 +123,10 @@ def run(playlists: list[Playlist], table: pd.DataFrame, edits: int, rng: np.rand
             for _ in range(edits if edit != EDITS[2] else 1):
                 after = edited(playlist, edit, table, rng)
                 new_tracks = after.rows.index.difference(playlist.rows.index) if edit == EDITS[2] else pd.Index([])
-                runs = {METHODS[0]: lambda: cluster_features(after.features), METHODS[1]: lambda: cluster_features(after.features, before)}
+                runs = {
+                    METHODS[0]: lambda: cluster_features(after.features),
+                    METHODS[1]: lambda: cluster_features(after.features, before),
+                }
                 for method in METHODS if turn % 2 else reversed(METHODS):
                     started = time.perf_counter()
                     result = runs[method]()
@@ -133,7 +137,8 @@ def run(playlists: list[Playlist], table: pd.DataFrame, edits: int, rng: np.rand
 
 
 def report(figures: dict[str, dict[str, Figures]]) -> list[str]:
-    lines = [f"  {'edit':<26}{'method':<16}{'k same':>8}{'ARI mean/min':>15}{'kept #':>9}{'NMI':>8}{'own cluster':>13}{'time':>9}"]
+    header = f"{'k same':>8}{'ARI mean/min':>15}{'kept #':>9}{'NMI':>8}{'own cluster':>13}{'time':>9}"
+    lines = [f"  {'edit':<26}{'method':<16}{header}"]
     for edit, by_method in figures.items():
         for method, f in by_method.items():
             own = f"{np.mean(f.own):.0%}/{np.mean(f.new_number):.0%}" if f.own else "-"

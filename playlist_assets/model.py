@@ -120,7 +120,8 @@ class Clustering:
     """The clustering of one playlist's tracks (see ``analysis.cluster_tracks``)."""
 
     #: Index = the input's track ids, in the input's order. Columns:
-    #: cluster (int, 1 = largest; 0 when not clustered), distance (float, to its own centre),
+    #: cluster (int, 1 = largest, or the number the cluster had in the previous result; 0 when not clustered),
+    #: distance (float, to its own centre),
     #: x, y (float, the 2-D projection), rank (int, 1 = nearest its centre within its cluster).
     tracks: pd.DataFrame
     k: int  # number of clusters; 0 when the playlist was not clustered

@@ -85,7 +85,8 @@ class KSearch:
         """The mean silhouette at k of blobs of the playlist's own size (0 from ``BLOB_SIZE`` points)."""
         if k not in self._small_means:
             if self._small_blobs is None:
-                self._small_blobs = _blobs(self._variances, self.n, SMALL_BLOBS, self._random_state) if self.n < BLOB_SIZE else []
+                size, count = self.n, SMALL_BLOBS if self.n < BLOB_SIZE else 0
+                self._small_blobs = _blobs(self._variances, size, count, self._random_state)
             self._small_means[k] = _mean_score(self._small_blobs, k, self._random_state)
         return self._small_means[k]
 
@@ -109,7 +110,11 @@ def choose_k(search: KSearch) -> Choice:
         note = (
             f"k={fewest} chosen over {tested}: its silhouette ({scores[fewest]:.2f}) is {ratios[fewest]:.1f} times "
             f"that of a featureless random blob of the same shape ({blob[fewest].silhouette:.2f}); "
-            + ("no other k does better" if fewest == best else f"the fewest clusters within {NEAR_BEST:.0%} of the best k ({best})")
+            + (
+                "no other k does better"
+                if fewest == best
+                else f"the fewest clusters within {NEAR_BEST:.0%} of the best k ({best})"
+            )
         )
         return Choice(fewest, search.splits[fewest].labels, scores, note)
     if best is None:
