@@ -39,7 +39,9 @@ HEIGHT = 640  # pixels; the width follows the window's
 #: A track's hover on the library map names at most this many of its playlists.
 PLAYLISTS_SHOWN = 6
 #: Bokeh number formats (numeral.js) of the hover's feature values; others show two decimals.
-VALUE_FORMATS = {"tempo": "0", "loudness": "0.0", "release_year": "0", "popularity": "0", "duration_min": "0.0"}
+VALUE_FORMATS = {
+    "tempo": "0", "loudness": "0.0", "release_year": "0", "popularity": "0", "duration_min": "0.0", "explicit": "0"
+}
 #: Every map's page: Bokeh's own, with the shared script in place of Bokeh's links to its CDN.
 _PAGE = get_env().from_string(
     '{% extends "file.html.jinja" %}{% block css_resources %}{% endblock %}'
@@ -63,8 +65,8 @@ if (id) window.open(spotify + encodeURIComponent(id), "_blank", "noopener")
 @cache
 def shared_script() -> tuple[str, bytes]:
     """The file name and bytes of the JavaScript every map loads: BokehJS and its widgets, from Bokeh's wheel."""
-    folder = bokehjs_path() / "js"
-    return SHARED_SCRIPT_NAME, b"\n".join((folder / name).read_bytes() for name in ("bokeh.min.js", "bokeh-widgets.min.js"))
+    bundles = [bokehjs_path() / "js" / name for name in ("bokeh.min.js", "bokeh-widgets.min.js")]
+    return SHARED_SCRIPT_NAME, b"\n".join(bundle.read_bytes() for bundle in bundles)
 
 
 def render_playlist_map(
@@ -89,8 +91,8 @@ def render_playlist_map(
     source = ColumnDataSource(
         {
             **_track_columns(ids, tracks, features, clustering.feature_columns),
-            "x": clustering.tracks.loc[ids, "x"].to_numpy(),
-            "y": clustering.tracks.loc[ids, "y"].to_numpy(),
+            "x": clustering.tracks.loc[ids, "x"].to_numpy(dtype="float32"),
+            "y": clustering.tracks.loc[ids, "y"].to_numpy(dtype="float32"),
             "cluster": [f"{c} · {named[c]}" if named.get(c) else str(c) for c in clusters],
         }
     )
@@ -145,8 +147,8 @@ def render_library_map(playlists: Sequence[MappedPlaylist], script_src: str) -> 
     source = ColumnDataSource(
         {
             **_track_columns(ids, rows, projection.tracks, projection.columns),
-            "x": projection.tracks["x"].to_numpy(),
-            "y": projection.tracks["y"].to_numpy(),
+            "x": projection.tracks["x"].to_numpy(dtype="float32"),
+            "y": projection.tracks["y"].to_numpy(dtype="float32"),
             "playlists": [_listed(memberships[track_id]) for track_id in ids],
             "by_playlist": [to_hex(palette[number % len(palette)]) for number, _ in owners],
             "by_cluster": [
@@ -155,11 +157,11 @@ def render_library_map(playlists: Sequence[MappedPlaylist], script_src: str) -> 
         }
     )
     shown = f"{count(len(ids), 'track')} of {count(mapped, 'playlist')}"
-    left_out = f"; {count(projection.left_out, 'track')} without every feature not shown" if projection.left_out else ""
-    plot = _plot(f"Every playlist on one map: {shown}{left_out}", projection.axes)
+    left_out = projection.left_out and f"; {count(projection.left_out, 'track')} without every feature not shown"
+    plot = _plot(f"Every playlist on one map: {shown}{left_out or ''}", projection.axes)
     points = [
-        plot.scatter("x", "y", source=source, size=6, alpha=0.7, color=colour, visible=colour == "by_playlist", **_HIGHLIGHT)
-        for colour in ("by_playlist", "by_cluster")
+        plot.scatter("x", "y", source=source, size=6, alpha=0.7, color=by, visible=by == "by_playlist", **_HIGHLIGHT)
+        for by in ("by_playlist", "by_cluster")
     ]
     _interact(plot, points, source, projection.columns, ("Playlists", "@playlists"))
     colour_by = RadioButtonGroup(labels=["Colour by playlist", "Colour by cluster"], active=0)
@@ -183,7 +185,7 @@ def _track_columns(ids: pd.Index, tracks: pd.DataFrame, values: pd.DataFrame, co
     numbers = values.reindex(index=ids, columns=list(columns)).astype("float64").to_numpy(dtype="float32")
     return {
         "name": rows["name"].fillna("").astype(str).tolist(),
-        "artists": [", ".join(artists) if isinstance(artists, tuple) else "" for artists in rows["artists"]],
+        "artists": [", ".join(artists) if isinstance(artists, tuple | list) else "" for artists in rows["artists"]],
         "spotify_id": [track_id if link else "" for track_id, link in zip(ids, linked)],
         **{f"value{i}": numbers[:, i] for i in range(len(columns))},
     }
@@ -208,7 +210,8 @@ def _interact(plot, points: list, source: ColumnDataSource, columns: Sequence[st
         for i, column in enumerate(columns)
     ]
     plot.add_tools(HoverTool(renderers=points, tooltips=[("Track", "@name"), ("Artists", "@artists"), group, *values]))
-    plot.select_one(TapTool).callback = CustomJS(args={"source": source, "spotify": SPOTIFY_TRACK}, code=_OPEN_ON_SPOTIFY)
+    opening = CustomJS(args={"source": source, "spotify": SPOTIFY_TRACK}, code=_OPEN_ON_SPOTIFY)
+    plot.select_one(TapTool).callback = opening
 
 
 def _search(source: ColumnDataSource, fields: tuple[str, ...], placeholder: str) -> tuple[TextInput, Div]:
