@@ -256,3 +256,12 @@ def test_the_library_map_of_playlists_without_placed_tracks_is_empty_but_whole()
     assert source_data(objects)["name"] == []
     [title] = of_type(objects, "Title")
     assert title["attributes"]["text"] == "Every playlist on one map: 0 tracks of 0 playlists"
+
+
+def test_the_same_data_gives_the_same_bytes_whatever_was_drawn_before():
+    pop, corners = demo(INTERNATIONAL_POP), demo(FOUR_GENRES)
+    first = playlist_map(pop)
+    library = render_library_map([pop, corners], SCRIPT_SRC)
+    assert playlist_map(corners) != first
+    assert playlist_map(pop) == first
+    assert render_library_map([pop, corners], SCRIPT_SRC) == library

@@ -7,8 +7,10 @@ its hover shows, and the few lines of JavaScript here only compare text and open
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import cache
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from functools import cache, wraps
 from typing import NamedTuple
 
 import bokeh
@@ -21,6 +23,7 @@ from bokeh.models import CDSView, ColumnDataSource, CustomJS, Div, HoverTool, In
 from bokeh.models import RadioButtonGroup, TapTool, TextInput
 from bokeh.plotting import figure
 from bokeh.resources import CDN
+from bokeh.util import serialization
 from bokeh.util.paths import bokehjs_path
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
@@ -62,6 +65,34 @@ if (id) window.open(spotify + encodeURIComponent(id), "_blank", "noopener")
 """
 
 
+_IDS_LOCK = threading.Lock()
+
+
+def _repeatable(render: Callable[..., str]) -> Callable[..., str]:
+    """``render`` with Bokeh's model ids and document ids counted from the same start at every call, so that the
+    same data gives the same bytes (Bokeh numbers models from a process-wide counter and ids documents by uuid4)."""
+
+    class _CountedUuids:
+        def __init__(self) -> None:
+            self.issued = 0
+
+        def uuid4(self) -> uuid.UUID:
+            self.issued += 1
+            return uuid.UUID(int=self.issued, version=4)
+
+    @wraps(render)
+    def repeatable(*args, **kwargs) -> str:
+        with _IDS_LOCK:
+            saved = serialization._simple_id, serialization.uuid
+            serialization._simple_id, serialization.uuid = 999, _CountedUuids()
+            try:
+                return render(*args, **kwargs)
+            finally:
+                serialization._simple_id, serialization.uuid = saved
+
+    return repeatable
+
+
 @cache
 def shared_script() -> tuple[str, bytes]:
     """The file name and bytes of the JavaScript every map loads: BokehJS and its widgets, from Bokeh's wheel."""
@@ -69,6 +100,7 @@ def shared_script() -> tuple[str, bytes]:
     return SHARED_SCRIPT_NAME, b"\n".join(bundle.read_bytes() for bundle in bundles)
 
 
+@_repeatable
 def render_playlist_map(
     tracks: pd.DataFrame,
     features: pd.DataFrame,
@@ -124,6 +156,7 @@ class MappedPlaylist(NamedTuple):
     names: dict[int, str] | None = None  # cluster number -> name
 
 
+@_repeatable
 def render_library_map(playlists: Sequence[MappedPlaylist], script_src: str) -> str:
     """The map of every placed track of every playlist on one projection (``project_library``), each track once,
     coloured by its first playlist or by its cluster there (a toggle), its hover naming all its playlists."""
