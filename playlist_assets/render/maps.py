@@ -1,0 +1,266 @@
+"""Interactive maps of the clusters, drawn by Bokeh (pure: data in, HTML text out).
+
+A map is one HTML file that loads the shared copy of BokehJS (``shared_script``) from a relative path: it opens
+from disk and asks no other host for anything. Names are data: Bokeh escapes the JSON it embeds and the values
+its hover shows, and the few lines of JavaScript here only compare text and open a link on a click.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from functools import cache, wraps
+from typing import NamedTuple
+
+import bokeh
+import numpy as np
+import pandas as pd
+from bokeh.core.templates import get_env
+from bokeh.embed import file_html
+from bokeh.layouts import column, row
+from bokeh.models import CDSView, ColumnDataSource, CustomJS, Div, HoverTool, IndexFilter, Legend
+from bokeh.models import RadioButtonGroup, TapTool, TextInput
+from bokeh.plotting import figure
+from bokeh.resources import CDN
+from bokeh.util import serialization
+from bokeh.util.paths import bokehjs_path
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+
+from playlist_assets.analysis.library_projection import placed_clusters, project_library
+from playlist_assets.analysis.vocabulary import UNITS, column_name
+from playlist_assets.model import TRACK_COLUMNS, Axis, Clustering
+from playlist_assets.render.markdown import count
+from playlist_assets.render.scatter import _colour as cluster_colour
+
+MAP_FILE_NAME = "map.html"
+#: The shared JavaScript's file name, versioned: a new Bokeh writes a new file beside the old one.
+SHARED_SCRIPT_NAME = f"bokeh-{bokeh.__version__}.min.js"
+SPOTIFY_TRACK = "https://open.spotify.com/track/"
+HEIGHT = 640  # pixels; the width follows the window's
+#: A track's hover on the library map names at most this many of its playlists.
+PLAYLISTS_SHOWN = 6
+#: Bokeh number formats (numeral.js) of the hover's feature values; others show two decimals.
+VALUE_FORMATS = {
+    "tempo": "0", "loudness": "0.0", "release_year": "0", "popularity": "0", "duration_min": "0.0", "explicit": "0"
+}
+#: Every map's page: Bokeh's own, with the shared script in place of Bokeh's links to its CDN.
+_PAGE = get_env().from_string(
+    '{% extends "file.html.jinja" %}{% block css_resources %}{% endblock %}'
+    '{% block js_resources %}<script src="{{ script_src | e }}"></script>{% endblock %}'
+)
+_SEARCH = """
+const query = cb_obj.value_input.trim().toLowerCase()
+const {data} = source, found = []
+if (query) data.name.forEach((name, i) => {
+  if (fields.some((field) => data[field][i].toLowerCase().includes(query))) found.push(i)
+})
+source.selected.indices = found
+status.text = query ? `${found.length} found` : ""
+"""
+_OPEN_ON_SPOTIFY = """
+const id = source.data.spotify_id[source.selected.indices[0]]
+if (id) window.open(spotify + encodeURIComponent(id), "_blank", "noopener")
+"""
+
+
+_IDS_LOCK = threading.Lock()
+
+
+def _repeatable(render: Callable[..., str]) -> Callable[..., str]:
+    """``render`` with Bokeh's model ids and document ids counted from the same start at every call, so that the
+    same data gives the same bytes (Bokeh numbers models from a process-wide counter and ids documents by uuid4)."""
+
+    class _CountedUuids:
+        def __init__(self) -> None:
+            self.issued = 0
+
+        def uuid4(self) -> uuid.UUID:
+            self.issued += 1
+            return uuid.UUID(int=self.issued, version=4)
+
+    @wraps(render)
+    def repeatable(*args, **kwargs) -> str:
+        with _IDS_LOCK:
+            saved = serialization._simple_id, serialization.uuid
+            serialization._simple_id, serialization.uuid = 999, _CountedUuids()
+            try:
+                return render(*args, **kwargs)
+            finally:
+                serialization._simple_id, serialization.uuid = saved
+
+    return repeatable
+
+
+@cache
+def shared_script() -> tuple[str, bytes]:
+    """The file name and bytes of the JavaScript every map loads: BokehJS and its widgets, from Bokeh's wheel."""
+    bundles = [bokehjs_path() / "js" / name for name in ("bokeh.min.js", "bokeh-widgets.min.js")]
+    return SHARED_SCRIPT_NAME, b"\n".join(bundle.read_bytes() for bundle in bundles)
+
+
+@_repeatable
+def render_playlist_map(
+    tracks: pd.DataFrame,
+    features: pd.DataFrame,
+    clustering: Clustering,
+    title: str,
+    script_src: str,
+    names: dict[int, str] | None = None,
+) -> str:
+    """The map of one playlist's placed tracks: its scatter's projection and colours, a hover naming each track,
+    its artists, cluster (and ``names``) and feature values, a legend that hides clusters, a search box.
+
+    ``tracks``: the playlist's tracks (TRACK_COLUMNS), ``features``: its feature table, ``script_src``: the
+    link from the map to ``shared_script``'s file.
+    """
+    if not clustering.clustered or clustering.axes is None:
+        raise ValueError("only a clustered playlist has a map")
+    placed = placed_clusters(clustering)
+    ids, clusters = placed.index, placed.to_numpy()
+    named = names or {}
+    source = ColumnDataSource(
+        {
+            **_track_columns(ids, tracks, features, clustering.feature_columns),
+            "x": clustering.tracks.loc[ids, "x"].to_numpy(dtype="float32"),
+            "y": clustering.tracks.loc[ids, "y"].to_numpy(dtype="float32"),
+            "cluster": [f"{c} · {named[c]}" if named.get(c) else str(c) for c in clusters],
+        }
+    )
+    plot = _plot(f"Clusters in {title}", clustering.axes)
+    plot.add_layout(Legend(click_policy="hide"), "right")
+    points = []
+    for cluster in np.unique(clusters):
+        members = np.flatnonzero(clusters == cluster)
+        label = f"Cluster {cluster}" + (f": {named[cluster]}" if named.get(cluster) else "")
+        points.append(
+            plot.scatter(
+                "x", "y", source=source, view=CDSView(filter=IndexFilter(members.tolist())), size=8, alpha=0.8,
+                color=to_hex(cluster_colour(int(cluster), clustering.k)),
+                legend_label=f"{label} ({count(len(members), 'track')})", **_HIGHLIGHT,
+            )
+        )
+    _interact(plot, points, source, clustering.feature_columns, ("Cluster", "@cluster"))
+    search, status = _search(source, ("name", "artists"), "Find a track or an artist")
+    return _page(column(row(search, status), plot, sizing_mode="stretch_width"), f"Map of {title}", script_src)
+
+
+class MappedPlaylist(NamedTuple):
+    """One playlist's share of the library map."""
+
+    name: str  # as people read it (``PlaylistInfo.display_name``)
+    tracks: pd.DataFrame  # TRACK_COLUMNS
+    features: pd.DataFrame  # its feature table
+    clustering: Clustering
+    names: dict[int, str] | None = None  # cluster number -> name
+
+
+@_repeatable
+def render_library_map(playlists: Sequence[MappedPlaylist], script_src: str) -> str:
+    """The map of every placed track of every playlist on one projection (``project_library``), each track once,
+    coloured by its first playlist or by its cluster there (a toggle), its hover naming all its playlists."""
+    projection = project_library((playlist.features, playlist.clustering) for playlist in playlists)
+    ids = projection.tracks.index
+    first: dict[str, tuple[int, int]] = {}  # track id -> (playlist number, cluster) where it is first placed
+    memberships: dict[str, list[str]] = {}
+    mapped = 0  # playlists with a placed track
+    for number, playlist in enumerate(playlists):
+        named = playlist.names or {}
+        placed = placed_clusters(playlist.clustering)
+        mapped += not placed.empty
+        for track_id, cluster in zip(placed.index, placed.to_numpy().tolist()):
+            first.setdefault(track_id, (number, cluster))
+            name = f" · {named[cluster]}" if named.get(cluster) else ""
+            memberships.setdefault(track_id, []).append(f"{playlist.name} (cluster {cluster}{name})")
+    owners = [first[track_id] for track_id in ids]
+    rows = pd.concat([playlist.tracks for playlist in playlists] or [pd.DataFrame(columns=list(TRACK_COLUMNS))])
+    rows = rows[~rows.index.duplicated()]
+    palette = colormaps["tab20"].colors
+    source = ColumnDataSource(
+        {
+            **_track_columns(ids, rows, projection.tracks, projection.columns),
+            "x": projection.tracks["x"].to_numpy(dtype="float32"),
+            "y": projection.tracks["y"].to_numpy(dtype="float32"),
+            "playlists": [_listed(memberships[track_id]) for track_id in ids],
+            "by_playlist": [to_hex(palette[number % len(palette)]) for number, _ in owners],
+            "by_cluster": [
+                to_hex(cluster_colour(cluster, playlists[number].clustering.k)) for number, cluster in owners
+            ],
+        }
+    )
+    shown = f"{count(len(ids), 'track')} of {count(mapped, 'playlist')}"
+    left_out = projection.left_out and f"; {count(projection.left_out, 'track')} without every feature not shown"
+    plot = _plot(f"Every playlist on one map: {shown}{left_out or ''}", projection.axes)
+    points = [
+        plot.scatter("x", "y", source=source, size=6, alpha=0.7, color=by, visible=by == "by_playlist", **_HIGHLIGHT)
+        for by in ("by_playlist", "by_cluster")
+    ]
+    _interact(plot, points, source, projection.columns, ("Playlists", "@playlists"))
+    colour_by = RadioButtonGroup(labels=["Colour by playlist", "Colour by cluster"], active=0)
+    colour_by.js_on_change(
+        "active", CustomJS(args={"points": points}, code="points.forEach((p, i) => { p.visible = i == cb_obj.active })")
+    )
+    search, status = _search(source, ("name", "artists", "playlists"), "Find a track, an artist or a playlist")
+    layout = column(row(colour_by, search, status), plot, sizing_mode="stretch_width")
+    return _page(layout, "Map of every playlist", script_src)
+
+
+#: Points a search finds keep their colour and get a black ring; the others fade.
+_HIGHLIGHT = {"selection_line_color": "black", "selection_line_width": 2, "nonselection_alpha": 0.15}
+
+
+def _track_columns(ids: pd.Index, tracks: pd.DataFrame, values: pd.DataFrame, columns: Sequence[str]) -> dict:
+    """The hover's columns of the tracks ``ids``: name, artists, Spotify id (when it has a link) and ``columns``'
+    values, as ``value0``, ``value1``..."""
+    rows = tracks.reindex(ids)
+    linked = rows["url"].fillna("").astype(str).str.startswith(SPOTIFY_TRACK).to_numpy()
+    numbers = values.reindex(index=ids, columns=list(columns)).astype("float64").to_numpy(dtype="float32")
+    return {
+        "name": rows["name"].fillna("").astype(str).tolist(),
+        "artists": [", ".join(artists) if isinstance(artists, tuple | list) else "" for artists in rows["artists"]],
+        "spotify_id": [track_id if link else "" for track_id, link in zip(ids, linked)],
+        **{f"value{i}": numbers[:, i] for i in range(len(columns))},
+    }
+
+
+def _plot(title: str, axes: tuple[Axis, Axis] | None):
+    plot = figure(
+        title=title, height=HEIGHT, sizing_mode="stretch_width", tools="pan,wheel_zoom,box_zoom,reset,tap",
+        active_scroll="wheel_zoom",
+    )
+    if axes is not None:
+        plot.xaxis.axis_label, plot.yaxis.axis_label = (
+            f"{axis.label} ({round(axis.explained_variance * 100)} %)" for axis in axes
+        )
+    return plot
+
+
+def _interact(plot, points: list, source: ColumnDataSource, columns: Sequence[str], group: tuple[str, str]) -> None:
+    """The hover (track, artists, ``group``, feature values) and a click opening the track on Spotify."""
+    values = [
+        (column_name(column), f"@{{value{i}}}{{{VALUE_FORMATS.get(column, '0.00')}}}{UNITS.get(column, '')}")
+        for i, column in enumerate(columns)
+    ]
+    plot.add_tools(HoverTool(renderers=points, tooltips=[("Track", "@name"), ("Artists", "@artists"), group, *values]))
+    opening = CustomJS(args={"source": source, "spotify": SPOTIFY_TRACK}, code=_OPEN_ON_SPOTIFY)
+    plot.select_one(TapTool).callback = opening
+
+
+def _search(source: ColumnDataSource, fields: tuple[str, ...], placeholder: str) -> tuple[TextInput, Div]:
+    """A box whose text highlights the points with it in one of ``fields`` (ignoring case), and their count."""
+    status = Div(text="", render_as_text=True)
+    search = TextInput(placeholder=placeholder, width=320)
+    search.js_on_change(
+        "value_input", CustomJS(args={"source": source, "fields": list(fields), "status": status}, code=_SEARCH)
+    )
+    return search, status
+
+
+def _listed(playlists: list[str]) -> str:
+    rest = len(playlists) - PLAYLISTS_SHOWN
+    return "; ".join(playlists[:PLAYLISTS_SHOWN]) + (f"; and {count(rest, 'other')}" if rest > 0 else "")
+
+
+def _page(layout, title: str, script_src: str) -> str:
+    return file_html(layout, resources=CDN, title=title, template=_PAGE, template_variables={"script_src": script_src})
