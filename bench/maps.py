@@ -67,7 +67,7 @@ def write_maps(root: Path, playlists: list) -> dict[str, tuple[Path, float]]:
         started = time.perf_counter()
         html = render_playlist_map(
             playlist.tracks, playlist.features, playlist.clustering, playlist.name,
-            relative_link(path, root / name), playlist.names,
+            relative_link(path, root / name),
         )
         written[playlist.name] = (path, time.perf_counter() - started)
         path.parent.mkdir(parents=True, exist_ok=True)

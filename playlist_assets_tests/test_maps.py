@@ -26,7 +26,7 @@ from playlist_assets.render.maps import (
     render_playlist_map,
     shared_script,
 )
-from playlist_assets.render.scatter import _colour as cluster_colour
+from playlist_assets.render.scatter import cluster_colours
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import FOUR_GENRES, INTERNATIONAL_POP
 from playlist_assets_tests.test_hostile_input import HOSTILE_NAMES
@@ -44,10 +44,14 @@ def demo(name: str) -> MappedPlaylist:
     return MappedPlaylist(info.display_name, tracks, features, cluster_features(features))
 
 
+def named(playlist: MappedPlaylist, names: dict[int, str]) -> MappedPlaylist:
+    """The playlist with its clusters given ``names``."""
+    return playlist._replace(clustering=dataclasses.replace(playlist.clustering, names=names))
+
+
 def playlist_map(playlist: MappedPlaylist, names=None, title=None) -> str:
-    return render_playlist_map(
-        playlist.tracks, playlist.features, playlist.clustering, title or playlist.name, SCRIPT_SRC, names
-    )
+    playlist = named(playlist, names) if names else playlist
+    return render_playlist_map(playlist.tracks, playlist.features, playlist.clustering, title or playlist.name, SCRIPT_SRC)
 
 
 def bokeh_objects(page: str) -> dict[str, dict]:
@@ -126,7 +130,7 @@ def test_a_playlist_map_has_every_placed_track_in_its_scatter_colours_and_a_lege
         assert item["attributes"]["label"]["value"] == f"Cluster {cluster}{name} ({size} tracks)"
         [renderer] = item["attributes"]["renderers"]
         colour = fill_colour(objects, objects[renderer["id"]])
-        assert colour["value"] == to_hex(cluster_colour(cluster, clustering.k))
+        assert colour["value"] == to_hex(cluster_colours(clustering)[cluster])
     [legend] = of_type(objects, "Legend")
     assert legend["attributes"]["click_policy"] == "hide"
 
@@ -228,19 +232,20 @@ def test_the_library_map_shows_a_shared_track_once_with_all_its_playlists():
         features=pd.concat([corners.features.drop(replaced), pop.features.loc[[shared]]]),
         clustering=dataclasses.replace(corners.clustering, tracks=corners.clustering.tracks.rename(index=rename)),
     )
-    objects = bokeh_objects(render_library_map([pop, corners._replace(names={1: "Heavy"})], SCRIPT_SRC))
+    objects = bokeh_objects(render_library_map([pop, named(corners, {1: "Heavy"})], SCRIPT_SRC))
     data = source_data(objects)
     assert data["spotify_id"].count(shared) == 1
     row = data["spotify_id"].index(shared)
     pop_cluster = pop.clustering.tracks.loc[shared, "cluster"]
     corners_cluster = corners.clustering.tracks.loc[shared, "cluster"]
     heavy = " · Heavy" if corners_cluster == 1 else ""
+    pop_name = pop.clustering.names[int(pop_cluster)]
     assert data["playlists"][row] == (
-        f"{pop.name} (cluster {pop_cluster}); {corners.name} (cluster {corners_cluster}{heavy})"
+        f"{pop.name} (cluster {pop_cluster} · {pop_name}); {corners.name} (cluster {corners_cluster}{heavy})"
     )
     placed = set(placed_clusters(pop.clustering).index) | set(placed_clusters(corners.clustering).index)
     assert len(data["name"]) == len(placed)
-    assert data["by_cluster"][row] == to_hex(cluster_colour(int(pop_cluster), pop.clustering.k))
+    assert data["by_cluster"][row] == to_hex(cluster_colours(pop.clustering)[int(pop_cluster)])
     assert len(set(data["by_playlist"])) == 2
     renderers = of_type(objects, "GlyphRenderer")
     assert [fill_colour(objects, r)["field"] for r in renderers] == ["by_playlist", "by_cluster"]

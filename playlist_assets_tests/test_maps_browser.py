@@ -7,6 +7,7 @@ to another host is refused; an alert or a console error fails the test.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bench.maps import demo_playlists, write_maps
 from playlist_assets.render.maps import MAP_FILE_NAME
 from playlist_assets.sources.demo_library import INTERNATIONAL_POP, SPECIAL_CHARACTERS
 from playlist_assets_tests.test_hostile_input import HOSTILE_NAMES
-from playlist_assets_tests.test_maps import with_names
+from playlist_assets_tests.test_maps import named, with_names
 from playlist_assets_tests.test_ui_browser import CHROMIUM, require_browser
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ def maps(tmp_path_factory) -> dict[str, Path]:
     """The demo library's maps: {playlist name or "library": map file}."""
     require_browser()
     playlists = [
-        with_names(playlist, HOSTILE_NAMES)._replace(names={1: HOSTILE_CLUSTER})
+        named(with_names(playlist, HOSTILE_NAMES), {1: HOSTILE_CLUSTER})
         if playlist.name == SPECIAL_CHARACTERS
         else playlist
         for playlist in demo_playlists()
@@ -126,7 +127,7 @@ def test_a_playlist_map_shows_names_hides_clusters_finds_tracks_and_opens_spotif
     opened.value.close()
 
     first = data["cluster"][linked].split(" ")[0]
-    page.tab.get_by_text(f"Cluster {first} (").click()
+    page.tab.get_by_text(re.compile(rf"^Cluster {first}\b")).click()
     hidden = page.state()["visible"]
     assert hidden.count(False) == 1 and not hidden[int(first) - 1]
     page.tab.mouse.move(5, 5)

@@ -32,7 +32,7 @@ from playlist_assets.analysis.library_projection import placed_clusters, project
 from playlist_assets.analysis.vocabulary import UNITS, column_name
 from playlist_assets.model import TRACK_COLUMNS, Axis, Clustering
 from playlist_assets.render.markdown import count
-from playlist_assets.render.scatter import _colour as cluster_colour
+from playlist_assets.render.scatter import cluster_colours
 
 MAP_FILE_NAME = "map.html"
 #: The shared JavaScript's file name, versioned: a new Bokeh writes a new file beside the old one.
@@ -107,10 +107,9 @@ def render_playlist_map(
     clustering: Clustering,
     title: str,
     script_src: str,
-    names: dict[int, str] | None = None,
 ) -> str:
     """The map of one playlist's placed tracks: its scatter's projection and colours, a hover naming each track,
-    its artists, cluster (and ``names``) and feature values, a legend that hides clusters, a search box.
+    its artists, cluster (number and name) and feature values, a legend that hides clusters, a search box.
 
     ``tracks``: the playlist's tracks (TRACK_COLUMNS), ``features``: its feature table, ``script_src``: the
     link from the map to ``shared_script``'s file.
@@ -119,7 +118,7 @@ def render_playlist_map(
         raise ValueError("only a clustered playlist has a map")
     placed = placed_clusters(clustering)
     ids, clusters = placed.index, placed.to_numpy()
-    named = names or {}
+    named = clustering.names
     source = ColumnDataSource(
         {
             **_track_columns(ids, tracks, features, clustering.feature_columns),
@@ -131,13 +130,14 @@ def render_playlist_map(
     plot = _plot(f"Clusters in {title}", clustering.axes)
     plot.add_layout(Legend(click_policy="hide"), "right")
     points = []
+    colours = cluster_colours(clustering)
     for cluster in np.unique(clusters):
         members = np.flatnonzero(clusters == cluster)
         label = f"Cluster {cluster}" + (f": {named[cluster]}" if named.get(cluster) else "")
         points.append(
             plot.scatter(
                 "x", "y", source=source, view=CDSView(filter=IndexFilter(members.tolist())), size=8, alpha=0.8,
-                color=to_hex(cluster_colour(int(cluster), clustering.k)),
+                color=to_hex(colours[int(cluster)]),
                 legend_label=f"{label} ({count(len(members), 'track')})", **_HIGHLIGHT,
             )
         )
@@ -153,7 +153,6 @@ class MappedPlaylist(NamedTuple):
     tracks: pd.DataFrame  # TRACK_COLUMNS
     features: pd.DataFrame  # its feature table
     clustering: Clustering
-    names: dict[int, str] | None = None  # cluster number -> name
 
 
 @_repeatable
@@ -166,7 +165,7 @@ def render_library_map(playlists: Sequence[MappedPlaylist], script_src: str) -> 
     memberships: dict[str, list[str]] = {}
     mapped = 0  # playlists with a placed track
     for number, playlist in enumerate(playlists):
-        named = playlist.names or {}
+        named = playlist.clustering.names
         placed = placed_clusters(playlist.clustering)
         mapped += not placed.empty
         for track_id, cluster in zip(placed.index, placed.to_numpy().tolist()):
@@ -177,6 +176,7 @@ def render_library_map(playlists: Sequence[MappedPlaylist], script_src: str) -> 
     rows = pd.concat([playlist.tracks for playlist in playlists] or [pd.DataFrame(columns=list(TRACK_COLUMNS))])
     rows = rows[~rows.index.duplicated()]
     palette = colormaps["tab20"].colors
+    colours = [cluster_colours(playlist.clustering) for playlist in playlists]
     source = ColumnDataSource(
         {
             **_track_columns(ids, rows, projection.tracks, projection.columns),
@@ -185,7 +185,7 @@ def render_library_map(playlists: Sequence[MappedPlaylist], script_src: str) -> 
             "playlists": [_listed(memberships[track_id]) for track_id in ids],
             "by_playlist": [to_hex(palette[number % len(palette)]) for number, _ in owners],
             "by_cluster": [
-                to_hex(cluster_colour(cluster, playlists[number].clustering.k)) for number, cluster in owners
+                to_hex(colours[number][cluster]) for number, cluster in owners
             ],
         }
     )

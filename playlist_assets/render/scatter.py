@@ -46,6 +46,13 @@ def _colour(cluster: int, highest: int) -> tuple[float, ...]:
     return colours[(cluster - 1) % len(colours)]
 
 
+def cluster_colours(clustering: Clustering) -> dict[int, tuple[float, ...]]:
+    """Each cluster number's colour, as the scatter draws it."""
+    clusters = clustering.tracks["cluster"].to_numpy()
+    numbers = np.unique(clusters[clusters >= 1])
+    return {int(cluster): _colour(int(cluster), int(numbers.max())) for cluster in numbers} if len(numbers) else {}
+
+
 def _legend_label(cluster: int, size: int, name: str) -> str:
     """``"Cluster 2 (25 tracks)"``, the cluster's name on the next lines."""
     return "\n".join([f"Cluster {cluster} ({count(size, 'track')})", *textwrap.wrap(drawable(name), LEGEND_NAME_WIDTH)])
@@ -80,17 +87,16 @@ def _scatter_figure(clustering: Clustering, title: str) -> Figure:
     ax = figure.axes[0]
     clusters = clustering.tracks["cluster"].to_numpy()
     x, y = clustering.tracks["x"].to_numpy(), clustering.tracks["y"].to_numpy()
-    numbers = np.unique(clusters[clusters >= 1])
-    highest = int(numbers.max())
-    for cluster in numbers:
+    colours = cluster_colours(clustering)
+    for cluster, colour in colours.items():
         members = clusters == cluster
         ax.scatter(
             x[members],
             y[members],
             s=20,
             alpha=0.8,
-            color=_colour(int(cluster), highest),
-            label=_legend_label(int(cluster), int(members.sum()), clustering.names.get(int(cluster), "")),
+            color=colour,
+            label=_legend_label(cluster, int(members.sum()), clustering.names.get(cluster, "")),
         )
     centres = clustering.centres
     ax.scatter(
@@ -98,7 +104,7 @@ def _scatter_figure(clustering: Clustering, title: str) -> Figure:
         centres["y"],
         s=160,
         marker="X",
-        color=[_colour(int(cluster), highest) for cluster in centres.index],
+        color=[colours[int(cluster)] for cluster in centres.index],
         edgecolors="black",
         linewidths=1.5,
         label="Centre",
