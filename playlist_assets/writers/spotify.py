@@ -161,6 +161,7 @@ class _Publisher:
                 break
         else:  # the token stays pending: the next run looks for it again
             raise SpotifyUnavailable(f"Spotify did not confirm creating “{action.name}”; the next run looks again")
+        self._adopt(playlist_id)
         self._record(action.cluster, PublishedCluster(playlist_id, action.name, text, token, None))
         self._fill(action.cluster, action.uris)
 
@@ -180,8 +181,8 @@ class _Publisher:
     def _fill(self, cluster: int, uris: tuple[str, ...]) -> None:
         """The playlist's whole list made ``uris``: one PUT, then POSTs; all again after an uncertain POST."""
         written = self.state.clusters[cluster]
-        self._record(cluster, dataclasses.replace(written, uris=None))  # not known until all is written
         url = self._playlist_url(written.playlist_id, "/items")
+        self._record(cluster, dataclasses.replace(written, uris=None))  # not known until all is written
         first, *rest = chunks(uris)
         for _ in range(self.client.max_attempts):
             self._write("PUT", url, {"uris": list(first)}, repeatable=True)
@@ -200,13 +201,17 @@ class _Publisher:
         found = self._find_by_tokens({token: cluster for cluster, token in self.state.pending.items()})
         clusters = dict(self.state.clusters)
         for cluster, document in found.items():
-            publish_state.record_created(self.instance, document["id"])
-            self.created.add(document["id"])
+            self._adopt(document["id"])
             token = self.state.pending[cluster]
             clusters[cluster] = PublishedCluster(document["id"], document["name"], "", token, None)
             self.adopted += 1
             log.info("Found “%s”, created by a run that stopped before recording it", document["name"])
         self._save(clusters=clusters, pending={})
+
+    def _adopt(self, playlist_id: str) -> None:
+        """``playlist_id`` joins the playlists created by this project (and only those are written to)."""
+        publish_state.record_created(self.instance, playlist_id)
+        self.created.add(playlist_id)
 
     def _find_by_tokens(self, tokens: dict[str, int]) -> dict[int, dict]:
         """Cluster -> the playlist of the user's listing whose description carries its token (one read of it)."""
@@ -229,9 +234,6 @@ class _Publisher:
         return self.client.write(method, url, body, repeatable=repeatable) or {}
 
     def _record(self, cluster: int, written: PublishedCluster) -> None:
-        if written.playlist_id not in self.created:
-            publish_state.record_created(self.instance, written.playlist_id)
-            self.created.add(written.playlist_id)
         self._save(clusters={**self.state.clusters, cluster: written}, pending=_without(self.state.pending, cluster))
 
     def _save(self, **changes) -> None:
