@@ -23,6 +23,7 @@ that happened though its answer says otherwise); ``refuse(prefix, status)`` answ
 ``prefix`` with ``status``.
 """
 
+import itertools
 import json
 import re
 import secrets
@@ -97,6 +98,7 @@ class FakeSpotifyAccount(PlaylistWrites):
         self.granted_scopes = {*SCOPES.split(), WRITE_SCOPE}  # of the access token; login grants what it asks
         self.unfollowed: set[str] = set()  # playlist ids the user unfollowed (gone from the listing)
         self.catalog: dict[str, dict] = {}  # track id -> track object, of every playlist added
+        self._numbers = itertools.count()  # of the playlists added, for their ids
         self._faults: dict[tuple[str, str], deque[tuple[StubResponse, bool]]] = defaultdict(deque)
         self._refusals: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -117,7 +119,7 @@ class FakeSpotifyAccount(PlaylistWrites):
         self, name: str, entries: list, *, owner_id: str = "", collaborative: bool = False, playlist_id: str = ""
     ) -> str:
         """Adds a playlist of ``entries`` (track objects, ready items, or None); returns its id."""
-        playlist_id = playlist_id or f"pl{len(self.playlists):020d}"  # 22 base62 characters
+        playlist_id = playlist_id or f"pl{next(self._numbers):020d}"  # 22 base62 characters
         owner_id = owner_id or self.user_id
         self.playlists[playlist_id] = {
             "id": playlist_id,

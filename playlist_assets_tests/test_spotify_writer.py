@@ -260,3 +260,11 @@ def test_publish_mode_is_off_dry_run_or_spotify(monkeypatch):
     assert publish_mode({}) == "off" and publish_mode({"PLAYLIST_ASSETS_PUBLISH": " dry-run "}) == "dry-run"
     with pytest.raises(ValueError, match="PLAYLIST_ASSETS_PUBLISH='yes': use one of off, dry-run, spotify"):
         publish_mode({"PLAYLIST_ASSETS_PUBLISH": "yes"})
+
+
+def test_a_playlist_gone_from_spotify_is_made_again(account, instance, mix, client):
+    first = publish(instance, client, mix, clusters(10, 10))
+    del account.playlists[first.playlist_ids[1]]  # deleted for good: Spotify answers 404
+    published = publish(instance, client, mix, clusters(11, 9))
+    assert published.playlist_ids[2] == first.playlist_ids[2] and published.playlist_ids[1] != first.playlist_ids[1]
+    assert held(account, published) == {c: list(d.uris) for c, d in clusters(11, 9).items()}

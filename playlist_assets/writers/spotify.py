@@ -129,12 +129,21 @@ class _Publisher:
             self._adopt_pending()
         todo = plan(self.playlist, desired, self.state)
         for action in todo.actions:
-            if isinstance(action, Create):
-                self._create(action)
-            elif isinstance(action, Update):
-                self._update(action)
-            else:
-                self._retire(action)
+            try:
+                if isinstance(action, Create):
+                    self._create(action)
+                elif isinstance(action, Update):
+                    self._update(action)
+                else:
+                    self._retire(action)
+            except SpotifyRefused as refusal:
+                if refusal.status != 404 or isinstance(action, Create):
+                    raise
+                log.warning("“%s” is gone from Spotify (404)%s", action.name, "" if isinstance(action, Retire) else
+                            "; making it again")
+                self._save(clusters=_without(self.state.clusters, action.cluster))
+                if isinstance(action, Update):
+                    self._create(Create(action.cluster, action.name, desired[action.cluster].uris))
         if self.state.snapshot_id != self.playlist.snapshot_id:
             self._save(snapshot_id=self.playlist.snapshot_id)
         ids = {cluster: written.playlist_id for cluster, written in self.state.clusters.items()}
@@ -234,6 +243,8 @@ class _Publisher:
         return self.client.write(method, url, body, repeatable=repeatable) or {}
 
     def _record(self, cluster: int, written: PublishedCluster) -> None:
+        if self.state.clusters.get(cluster) == written and cluster not in self.state.pending:
+            return
         self._save(clusters={**self.state.clusters, cluster: written}, pending=_without(self.state.pending, cluster))
 
     def _save(self, **changes) -> None:
