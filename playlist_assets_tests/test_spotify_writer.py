@@ -23,6 +23,7 @@ from playlist_assets.writers.spotify import (
     publish_mode,
     writer_client,
 )
+from playlist_assets_tests.postgres import ON_BOTH_STORAGES
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, track
 from playlist_assets_tests.stub_http import StubResponse
 
@@ -100,8 +101,11 @@ def test_publishing_creates_one_private_playlist_per_cluster_holding_exactly_its
     assert published.writes == 6
 
 
+@ON_BOTH_STORAGES
 def test_a_rerun_sends_no_request_at_all(account, instance, mix, client):
+    assert publish_state.published_snapshots(instance, [mix.id]) == {}
     publish(instance, client, mix, clusters(120, 40))
+    assert publish_state.published_snapshots(instance, [mix.id, "other"]) == {mix.id: mix.snapshot_id}
     before = len(account.paths())
     again = publish(instance, client, mix, clusters(120, 40))
     assert len(account.paths()) == before and again.writes == 0 and again.plan.unchanged == (1, 2)
@@ -132,8 +136,10 @@ def test_a_vanished_cluster_is_unfollowed_and_stays_known_as_ours(account, insta
                                          ("DELETE", f"/v1/playlists/{gone}/followers")]
     assert gone in account.unfollowed and gone not in published.playlist_ids.values()
     assert gone in publish_state.created_playlist_ids(instance)  # restored by the user: still never a page
-    publish(instance, client, mix, {})  # no natural clusters any more
+    unclustered = PlaylistInfo(id=mix.id, name="Mix", snapshot_id="snap-flat")
+    publish(instance, client, unclustered, {})  # no natural clusters any more
     assert account.owned_by_app() == {}
+    assert publish_state.published_snapshots(instance, [mix.id]) == {mix.id: "snap-flat"}  # done: not asked again
 
 
 def test_playlists_not_created_here_are_never_written_to(account, instance, mix, client, tmp_path):
@@ -191,6 +197,7 @@ def test_5xx_are_retried_and_an_uncertain_write_is_not_blindly_repeated(account,
     assert held(account, published) == {c: list(d.uris) for c, d in edited.items()}  # no track twice
 
 
+@ON_BOTH_STORAGES
 @pytest.mark.parametrize("killed", ["after the creation", "before the creation was sent"])
 def test_a_run_killed_around_a_creation_does_not_duplicate_it(account, instance, mix, client, monkeypatch, killed):
     def die(*args, **kwargs):
