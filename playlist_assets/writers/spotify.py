@@ -139,11 +139,7 @@ class _Publisher:
             except SpotifyRefused as refusal:
                 if refusal.status != 404 or isinstance(action, Create):
                     raise
-                log.warning("“%s” is gone from Spotify (404)%s", action.name, "" if isinstance(action, Retire) else
-                            "; making it again")
-                self._save(clusters=_without(self.state.clusters, action.cluster))
-                if isinstance(action, Update):
-                    self._create(Create(action.cluster, action.name, desired[action.cluster].uris))
+                self._gone(action, desired)
         if self.state.snapshot_id != self.playlist.snapshot_id:
             self._save(snapshot_id=self.playlist.snapshot_id)
         ids = {cluster: written.playlist_id for cluster, written in self.state.clusters.items()}
@@ -205,6 +201,13 @@ class _Publisher:
             return
         raise SpotifyUnavailable(f"Spotify did not confirm the tracks of “{written.name}”; the next run writes them")
 
+    def _gone(self, action: Update | Retire, desired: Mapping[int, DesiredCluster]) -> None:
+        """The playlist was deleted for good (404): forgotten, and made again when its cluster is still there."""
+        log.warning("“%s” is gone from Spotify (404)", action.name)
+        self._save(clusters=_without(self.state.clusters, action.cluster))
+        if isinstance(action, Update):
+            self._create(Create(action.cluster, action.name, desired[action.cluster].uris))
+
     def _adopt_pending(self) -> None:
         """Creations announced by a run that died: the playlists carrying their tokens are ours; the rest never were."""
         found = self._find_by_tokens({token: cluster for cluster, token in self.state.pending.items()})
@@ -212,9 +215,10 @@ class _Publisher:
         for cluster, document in found.items():
             self._adopt(document["id"])
             token = self.state.pending[cluster]
-            clusters[cluster] = PublishedCluster(document["id"], document["name"], "", token, None)
+            name = document.get("name") or ""
+            clusters[cluster] = PublishedCluster(document["id"], name, "", token, None)
             self.adopted += 1
-            log.info("Found “%s”, created by a run that stopped before recording it", document["name"])
+            log.info("Found “%s”, created by a run that stopped before recording it", name)
         self._save(clusters=clusters, pending={})
 
     def _adopt(self, playlist_id: str) -> None:
