@@ -12,12 +12,17 @@ from spotipy.exceptions import SpotifyOauthError, SpotifyStateError
 from spotipy.oauth2 import start_local_http_server
 
 from playlist_assets.sources.spotify import SpotifySource
+from playlist_assets.sources.spotify_client import SCOPES, WRITE_SCOPE
+from playlist_assets.writers.spotify import publish_mode
 
 
 def login(source: SpotifySource, open_browser: bool = True, timeout_seconds: float = 300.0) -> str:
     """Runs the authorization-code flow (PKCE without a client secret) through a one-shot server on the
-    redirect URI's 127.0.0.1 port; caches the token (mode 0600) and the user's id. Returns a one-line message."""
-    manager = source.auth_manager()
+    redirect URI's 127.0.0.1 port; caches the token (mode 0600) and the user's id. Returns a one-line message.
+
+    Asks to write private playlists too when PLAYLIST_ASSETS_PUBLISH=spotify, and only then."""
+    writes = publish_mode() == "spotify"
+    manager = source.auth_manager(scope=f"{SCOPES} {WRITE_SCOPE}" if writes else SCOPES)
     state = secrets.token_urlsafe(16)
     authorize_url = manager.get_authorize_url(state=state)
     server = start_local_http_server(urlsplit(source.redirect_uri).port)
@@ -34,7 +39,8 @@ def login(source: SpotifySource, open_browser: bool = True, timeout_seconds: flo
         manager.get_access_token(code, check_cache=False)
     user = source.remember_user()
     name = user["display_name"] or user["id"]
-    return f"Logged in to Spotify as {name} ({user['id']}); token cached in {source.token_cache()}"
+    allowed = ", allowed to write private playlists" if writes else ""
+    return f"Logged in to Spotify as {name} ({user['id']}){allowed}; token cached in {source.token_cache()}"
 
 
 def _wait_for_code(server: HTTPServer, state: str, timeout_seconds: float) -> str:

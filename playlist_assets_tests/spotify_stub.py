@@ -13,13 +13,17 @@ Served: GET /v1/me, /v1/me/playlists, /v1/playlists/{id} (its first 100 items in
 or collaborative), /v1/me/tracks (``account.liked``), /v1/albums/{id} (``add_album``, else 404),
 /v1/audio-features?ids= (``account.audio_features`` when ``extended_quota``, else 403), and POST /api/token
 (refresh and code exchange: issues a new access token). Pages: ``offset``/``limit`` (default 20, max 50) with
-absolute ``next`` links. /v1 requests without ``Bearer <account.access_token>`` get 401.
+absolute ``next`` links. /v1 requests without ``Bearer <account.access_token>`` get 401. The write endpoints, and
+``counts()``/``writes()`` of the requests: see spotify_stub_writes.py.
 
 Faults: ``fail(path, *responses)`` answers the next requests to ``path`` (exact, no query) with ``responses`` in
 order, then normally again (a ``StubResponse(delay=...)`` longer than the timeout provokes a client timeout);
-``refuse(prefix, status)`` answers every path starting with ``prefix`` with ``status``.
+``method=`` limits that to one method, ``applied=True`` carries each request out before answering it so (a write
+that happened though its answer says otherwise); ``refuse(prefix, status)`` answers every path starting with
+``prefix`` with ``status``.
 """
 
+import itertools
 import json
 import re
 import secrets
@@ -31,6 +35,8 @@ from urllib.parse import parse_qs
 
 from playlist_assets.sources.spotify import SpotifySource
 from playlist_assets.sources.spotify_client import SCOPES
+from playlist_assets_tests.spotify_stub_writes import WRITE_SCOPE, PlaylistWrites
+from playlist_assets_tests.spotify_stub_writes import error as _error
 from playlist_assets_tests.stub_http import StubRequest, StubResponse, StubServer
 
 PAGE_DEFAULT, PAGE_MAX = 20, 50
@@ -74,7 +80,7 @@ def episode_item(episode_id: str = "ep1") -> dict:
     return item({"id": episode_id, "name": "An episode", "type": "episode", "duration_ms": 1_000_000})
 
 
-class FakeSpotifyAccount:
+class FakeSpotifyAccount(PlaylistWrites):
     """One user's library behind a StubServer; see the module docstring. Use as a context manager."""
 
     def __init__(self, user_id: str = "me", display_name: str = "Me Myself"):
@@ -89,7 +95,11 @@ class FakeSpotifyAccount:
         self.albums: dict[str, dict] = {}  # id -> full album object
         self.extended_quota = False
         self.audio_features: dict[str, dict] = {}  # track id -> audio-features object
-        self._faults: dict[str, deque[StubResponse]] = defaultdict(deque)
+        self.granted_scopes = {*SCOPES.split(), WRITE_SCOPE}  # of the access token; login grants what it asks
+        self.unfollowed: set[str] = set()  # playlist ids the user unfollowed (gone from the listing)
+        self.catalog: dict[str, dict] = {}  # track id -> track object, of every playlist added
+        self._numbers = itertools.count()  # of the playlists added, for their ids
+        self._faults: dict[tuple[str, str], deque[tuple[StubResponse, bool]]] = defaultdict(deque)
         self._refusals: dict[str, int] = {}
         self._lock = threading.Lock()
         self.server = StubServer(self._answer)
@@ -109,12 +119,13 @@ class FakeSpotifyAccount:
         self, name: str, entries: list, *, owner_id: str = "", collaborative: bool = False, playlist_id: str = ""
     ) -> str:
         """Adds a playlist of ``entries`` (track objects, ready items, or None); returns its id."""
-        playlist_id = playlist_id or f"pl{len(self.playlists):020d}"  # 22 base62 characters
+        playlist_id = playlist_id or f"pl{next(self._numbers):020d}"  # 22 base62 characters
         owner_id = owner_id or self.user_id
         self.playlists[playlist_id] = {
             "id": playlist_id,
             "name": name,
             "snapshot_id": f"snap-{playlist_id}-1",
+            "description": "",
             "collaborative": collaborative,
             "public": False,
             "owner": {"id": owner_id, "display_name": owner_id.title(), "type": "user"},
@@ -124,16 +135,24 @@ class FakeSpotifyAccount:
         self.items[playlist_id] = [
             entry if entry is None or "item" in entry or "track" in entry else item(entry) for entry in entries
         ]
+        for entry in self.items[playlist_id]:
+            entity = entry and (entry.get("item") or entry.get("track"))
+            if entity and entity.get("type") == "track" and entity.get("id"):
+                self.catalog.setdefault(entity["id"], entity)
         return playlist_id
+
+    def catalog_item(self, track_id: str) -> dict:
+        """A playlist item of the track ``track_id``: as a playlist added it, else a made-up track object."""
+        return item(self.catalog.get(track_id) or track(track_id))
 
     def add_album(self, album_id: str, label: str | None = None) -> None:
         """Serves ``/albums/{album_id}``; ``label=None`` leaves the field out, as development-mode apps get it."""
         album = {"id": album_id, "name": f"Album {album_id}", "type": "album", "release_date": "2020-01-01"}
         self.albums[album_id] = album if label is None else {**album, "label": label}
 
-    def fail(self, path: str, *responses: StubResponse) -> None:
+    def fail(self, path: str, *responses: StubResponse, method: str = "", applied: bool = False) -> None:
         with self._lock:
-            self._faults[path].extend(responses)
+            self._faults[method, path].extend((response, applied) for response in responses)
 
     def refuse(self, prefix: str, status: int = 403) -> None:
         self._refusals[prefix] = status
@@ -174,9 +193,15 @@ class FakeSpotifyAccount:
 
     def _answer(self, request: StubRequest) -> StubResponse:
         with self._lock:
-            queued = self._faults.get(request.path)
-            if queued:
-                return queued.popleft()
+            queued = self._faults.get((request.method, request.path)) or self._faults.get(("", request.path))
+            fault, applied = queued.popleft() if queued else (None, False)
+        if fault is not None:
+            if applied:
+                self._answer_normally(request)
+            return fault
+        return self._answer_normally(request)
+
+    def _answer_normally(self, request: StubRequest) -> StubResponse:
         for prefix, status in self._refusals.items():
             if request.path.startswith(prefix):
                 return _error(status, "Forbidden" if status == 403 else "Refused")
@@ -184,14 +209,14 @@ class FakeSpotifyAccount:
             return self._token(request)
         if request.headers.get("authorization") != f"Bearer {self.access_token}":
             return _error(401, "Invalid access token")
-        return self._get(request)
+        return self._get(request) if request.method == "GET" else self._write(request)
 
     def _get(self, request: StubRequest) -> StubResponse:
         path, parts = request.path, request.path.strip("/").split("/")
         if path == "/v1/me":
             return StubResponse(json={"id": self.user_id, "display_name": self.display_name, "type": "user"})
         if path == "/v1/me/playlists":
-            return self._page(request, list(self.playlists.values()))
+            return self._page(request, [p for i, p in self.playlists.items() if i not in self.unfollowed])
         if path == "/v1/me/tracks":
             return self._page(request, [{"added_at": "2026-01-01T00:00:00Z", "track": t} for t in self.liked])
         if parts[:2] == ["v1", "playlists"] and len(parts) >= 3 and parts[2] in self.playlists:
@@ -238,6 +263,8 @@ class FakeSpotifyAccount:
         if form.get("grant_type") == "refresh_token" and form.get("refresh_token") != self.refresh_token:
             return StubResponse(status=400, json={"error": "invalid_grant", "error_description": "Bad refresh token"})
         self.access_token = "fake-access-token-" + secrets.token_hex(8)
+        if form.get("grant_type") == "authorization_code":
+            self.granted_scopes = set(form.get("scope", "").split())
         return StubResponse(
             json={
                 "access_token": self.access_token,
@@ -258,7 +285,3 @@ def _only(document: dict, fields: str) -> dict:
             value = document[name]
             kept[name] = {key: value[key] for key in inner.rstrip(")").split(",") if key in value} if inner else value
     return kept
-
-
-def _error(status: int, message: str) -> StubResponse:
-    return StubResponse(status=status, json={"error": {"status": status, "message": message}})

@@ -14,6 +14,7 @@ from playlist_assets.model import PlaylistInfo, PlaylistTracks, owners_or_short_
 from playlist_assets.sources import web_api
 from playlist_assets.sources.base import PlaylistSource
 from playlist_assets.sources.spotify_client import (
+    SCOPES,
     SpotifyClient,
     SpotifyRefused,
     auth_manager,
@@ -81,9 +82,10 @@ class SpotifySource(PlaylistSource):
         token = self.token_cache()
         return token.with_name(f"{token.stem}.user.json")
 
-    def auth_manager(self) -> spotipy.SpotifyOAuth | spotipy.SpotifyPKCE:
+    def auth_manager(self, scope: str = SCOPES) -> spotipy.SpotifyOAuth | spotipy.SpotifyPKCE:
         """spotipy's SpotifyOAuth (with a client secret) or SpotifyPKCE, caching the token with mode 0600."""
         return auth_manager(
+            scope=scope,
             client_id=self.client_id,
             client_secret=self.client_secret,
             redirect_uri=self.redirect_uri,

@@ -22,6 +22,9 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 #: Everything the live source reads: the user's playlists (own and collaborative) and Liked Songs.
 SCOPES = "playlist-read-private playlist-read-collaborative user-library-read"
 
+#: What writing the clusters back as private playlists needs besides (asked for at login only when publishing).
+WRITE_SCOPE = "playlist-modify-private"
+
 LOGIN_HINT = "run `./run.sh login` (playlist-assets login) once to authorize this app"
 
 log = dg.get_dagster_logger(__name__)
@@ -47,6 +50,10 @@ class SpotifyRateLimited(RuntimeError):
 
 class SpotifyUnavailable(RuntimeError):
     """Spotify kept failing (5xx, timeouts, connection errors, 429) through every attempt."""
+
+
+class SpotifyUncertainWrite(RuntimeError):
+    """A write that is not safe to repeat failed in a way that leaves open whether Spotify carried it out."""
 
 
 class SpotifyLoginRequired(RuntimeError):
@@ -121,13 +128,14 @@ def auth_manager(
     token_cache_path: Path,
     accounts_root: str,
     requests_timeout: float,
+    scope: str = SCOPES,
 ) -> spotipy.SpotifyOAuth | spotipy.SpotifyPKCE:
     """SpotifyOAuth, or SpotifyPKCE when there is no client secret, caching the token in ``token_cache_path``."""
     check_redirect_uri(redirect_uri)
     common = dict(
         client_id=client_id,
         redirect_uri=redirect_uri,
-        scope=SCOPES,
+        scope=scope,
         cache_handler=PrivateCacheFileHandler(cache_path=str(token_cache_path)),
         requests_session=requests.Session(),
         requests_timeout=requests_timeout,
@@ -162,10 +170,11 @@ class CachedTokenOnly:
 
 
 class SpotifyClient:
-    """GETs absolute Web API URLs through spotipy and retries what is worth retrying.
+    """GETs (and writes) absolute Web API URLs through spotipy and retries what is worth retrying.
 
     429: waits Retry-After when it is at most ``max_retry_after_seconds``, else fails at once saying until when.
-    5xx, timeouts, connection errors: retries with exponential backoff (``backoff_seconds`` * 2**n).
+    5xx, timeouts, connection errors: retries with exponential backoff (``backoff_seconds`` * 2**n), except for a
+    write that is not safe to repeat: ``SpotifyUncertainWrite`` at once.
     403/404: ``SpotifyRefused``. A body that is not a JSON object: ``ValueError``. At most ``max_attempts`` tries.
     """
 
@@ -183,18 +192,33 @@ class SpotifyClient:
         self.backoff_seconds = backoff_seconds
 
     def get_json(self, url: str) -> dict:
+        document = self._call("GET", url, None, repeatable=True)
+        if not isinstance(document, dict):
+            raise ValueError(f"{url}: Spotify's answer is not a JSON object (malformed or empty body)")
+        return document
+
+    def write(self, method: str, url: str, payload: dict | list | None = None, *, repeatable: bool) -> dict | None:
+        """POST, PUT or DELETE ``payload`` (JSON) to ``url``; the answer's JSON object, None when it has none.
+
+        ``repeatable``: the same request twice does what it does once (PUT, DELETE), so it is retried like a GET.
+        """
+        document = self._call(method, url, payload, repeatable)
+        return document if isinstance(document, dict) else None
+
+    def _call(self, method: str, url: str, payload: dict | list | None, repeatable: bool) -> dict | list | None:
+        send = {"GET": self.spotify._get, "POST": self.spotify._post, "PUT": self.spotify._put,
+                "DELETE": self.spotify._delete}[method]
         attempt = 1
         while True:
             try:
-                document = self.spotify._get(url)
+                return send(url, payload=payload)
             except SpotifyException as error:
                 problem, delay = self._problem_and_delay(error, url, attempt)
+                uncertain = error.http_status >= 500
             except _TRANSIENT_ERRORS as error:
-                problem, delay = type(error).__name__, self._backoff(attempt)
-            else:
-                if not isinstance(document, dict):
-                    raise ValueError(f"{url}: Spotify's answer is not a JSON object (malformed or empty body)")
-                return document
+                problem, delay, uncertain = type(error).__name__, self._backoff(attempt), True
+            if uncertain and not repeatable:
+                raise SpotifyUncertainWrite(f"{problem} for {method} {url}: Spotify may or may not have done it")
             if attempt >= self.max_attempts:
                 raise SpotifyUnavailable(f"Spotify failed {attempt} times for {url}; last answer: {problem}")
             attempt += 1
