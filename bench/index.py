@@ -17,8 +17,9 @@ import dagster as dg
 from playlist_assets.assets import clusters_page
 from playlist_assets.assets.index import index_table, library_rows
 from playlist_assets.partitions import base62_id
-from playlist_assets.render import page_path, playlist_slug, write_atomically
+from playlist_assets.render import page_path, playlist_slug
 from playlist_assets.render.index import index_path, render_index
+from playlist_assets.writers.files import write_atomically
 
 
 #: About the size of the UI preview of a page of 100 tracks (13 KB), which every materialization of a page carries.

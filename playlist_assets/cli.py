@@ -25,14 +25,16 @@ import dagster as dg
 from tqdm import tqdm
 
 from playlist_assets import rate_limit
-from playlist_assets.assets import clusters_page, playlists_index
-from playlist_assets.assets.library import LASTING_ERRORS, liked_tracks
+from playlist_assets.assets import clusters_page, liked_tracks, playlists_index
+from playlist_assets.assets.settings import LASTING_ERRORS
+from playlist_assets.instance_queries import page_snapshots
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, playlist_run_tags, refresh_job
 from playlist_assets.model import PlaylistInfo
+from playlist_assets.page_record import PageRecord, failure_from_metadata
 from playlist_assets.partitions import playlist_partitions
 from playlist_assets.render.index import index_path
 from playlist_assets.render.markdown import count
-from playlist_assets.sensors import page_snapshots, partition_changes, playlists_to_refresh, remove_deleted_pages
+from playlist_assets.sensors import partition_changes, playlists_to_refresh, remove_deleted_pages
 from playlist_assets.sources.spotify_client import SpotifyRateLimited, SpotifyUnavailable
 
 #: Failures of the listing said in one line, without a traceback: no login, a refusal, a folder or file that
@@ -58,13 +60,14 @@ def main(argv: list[str] | None = None) -> int:
         return log_in(open_browser=not args.no_browser)
     if not os.environ.get("DAGSTER_HOME"):
         parser.error("DAGSTER_HOME is not set: run ./run.sh, which keeps the instance in .dagster_home/")
-    try:  # Imported here: the definitions read PLAYLIST_ASSETS_OUTPUT, set just above.
-        from playlist_assets.definitions import defs
+    from playlist_assets.definitions import defs
+
+    try:  # the definitions read PLAYLIST_ASSETS_OUTPUT, set just above
+        definitions = defs()
     except ValueError as error:
         print(f"playlist-assets: {error}", file=sys.stderr)
         return 2
-
-    return refresh(dg.DagsterInstance.get(), defs, everything=args.all)
+    return refresh(dg.DagsterInstance.get(), definitions, everything=args.all)
 
 
 def log_in(open_browser: bool) -> int:
@@ -90,13 +93,10 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     # of a new one per query (on PostgreSQL each costs an authentication; SQLite's storage ignores this).
     instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=20)
     try:
-        if until := rate_limit.waiting_until(instance):
-            raise SpotifyRateLimited(rate_limit.waiting_message(until), until)
         with dg.build_resources({"source": defs.resources["source"]}) as resources:  # resolves EnvVar settings
             source = resources.source
-            playlists = source.list_playlists()
+            playlists = rate_limit.call_spotify(instance, source.list_playlists)
     except SpotifyRateLimited as error:
-        rate_limit.remember(instance, error.until)
         print(rate_limit.waiting_message(error.until), file=sys.stderr)
         return 1
     except EXPECTED_ERRORS as error:
@@ -231,11 +231,11 @@ def _materialize(
         if event.asset_key != clusters_page.key or event.partition is None:
             continue
         if event.is_step_materialization:
-            metadata = event.step_materialization_data.materialization.metadata
-            outcome.pages[event.partition] = (metadata["k"].value, metadata["path"].value)
+            page = PageRecord.from_metadata(event.step_materialization_data.materialization.metadata)
+            outcome.pages[event.partition] = (page.k, page.path)
         elif event.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
-            observed = event.asset_observation_data.asset_observation.metadata
-            outcome.failed[event.partition] = observed["failed"].value
+            failure = failure_from_metadata(event.asset_observation_data.asset_observation.metadata)
+            outcome.failed[event.partition] = failure.reason
     if not result.success:
         for key in keys:
             if key not in outcome.pages:

@@ -4,8 +4,8 @@ import datetime
 
 import dagster as dg
 
-from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
-from playlist_assets.definitions import defs
+from playlist_assets.assets.settings import PARTITIONS_PER_RUN
+from playlist_assets.definitions import defs as project_definitions
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS
 from playlist_assets.schedules import refresh_schedule
 from playlist_assets.sensors import playlist_discovery_sensor
@@ -13,6 +13,8 @@ from playlist_assets.render import page_path, playlist_slug, scatter_path
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
 from playlist_assets_tests.postgres import ON_BOTH_STORAGES
+
+defs = project_definitions()
 
 RAW_TRACKS = dg.AssetKey("raw_tracks")
 CLUSTERS_PAGE = dg.AssetKey("clusters_page")

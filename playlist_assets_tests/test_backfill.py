@@ -13,14 +13,16 @@ from dagster._core.storage.partition_status_cache import AssetPartitionStatus
 
 from playlist_assets import cli
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, clusters_page
-from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
-from playlist_assets.definitions import defs as project_defs
+from playlist_assets.assets.settings import PARTITIONS_PER_RUN
+from playlist_assets.definitions import defs as project_definitions
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, range_tags, refresh_job
 from playlist_assets.partitions import playlist_partitions
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import ALL_ALIKE, EMPTY, FOUR_GENRES, ODDS_AND_ENDS, TWO_TRACKS
 from playlist_assets_tests.postgres import ON_BOTH_STORAGES
+
+project_defs = project_definitions()
 
 PROJECT = Path(__file__).resolve().parents[1]
 SMALL = [FOUR_GENRES, ALL_ALIKE, ODDS_AND_ENDS, TWO_TRACKS, EMPTY]

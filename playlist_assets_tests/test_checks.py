@@ -8,12 +8,14 @@ import pytest
 
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, clusters_page
 from playlist_assets.assets.checks import PAGE_CHECK_SPECS, broken_links, count_problems, scatter_problems
-from playlist_assets.definitions import defs as project_defs
+from playlist_assets.definitions import defs as project_definitions
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, range_tags, refresh_job
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import FOUR_GENRES, TWO_TRACKS
 from playlist_assets_tests.conftest import demo_resources
 from playlist_assets_tests.test_backfill import SmallLibrary
+
+project_defs = project_definitions()
 
 CHECKS = {"page_links_resolve", "scatter_is_a_png", "page_lists_every_track"}
 
@@ -138,7 +140,7 @@ def test_a_run_over_several_playlists_records_each_checks_result_on_each_playlis
     assert all(evaluation.passed for evaluation in checked.values())
     assert set(check_statuses(instance, keys).values()) == {"SUCCEEDED"}  # not "Skipped"
 
-    monkeypatch.setattr("playlist_assets.assets.playlists.render_scatter", lambda *_: b"GIF89a...")
+    monkeypatch.setattr("playlist_assets.writers.files.render_scatter", lambda *_: b"GIF89a...")
     rerun = job.execute_in_process(
         instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys), raise_on_error=False
     )

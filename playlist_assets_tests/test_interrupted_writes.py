@@ -22,10 +22,10 @@ RUN_PLAYLIST = textwrap.dedent(
     from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
     from playlist_assets.features import DemoFeatures
     from playlist_assets.jobs import LIKED_KEYS
-    from playlist_assets.render import paths
     from playlist_assets.resources import OutputFolder
     from playlist_assets.sources import DemoSource
     from playlist_assets.storage import PartitionedPickleIOManager
+    from playlist_assets.writers import files
 
     output, home, mode, playlist_id = sys.argv[1:5]
 
@@ -49,7 +49,7 @@ RUN_PLAYLIST = textwrap.dedent(
         return HalfWrittenFile(file) if ".clusters.md." in str(path) else file
 
     if mode == "hang":
-        paths.open = open_page_half_way
+        files.open = open_page_half_way
     resources = {
         "source": DemoSource(),
         "features": DemoFeatures(),

@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
-from playlist_assets.assets.library import NETWORK_RETRY_POLICY
+from playlist_assets.assets.settings import NETWORK_RETRY_POLICY
 from playlist_assets.features import SpotifyAudioFeatures
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, range_tags, refresh_job
 from playlist_assets.resources import OutputFolder

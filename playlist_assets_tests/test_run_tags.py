@@ -5,14 +5,15 @@ import datetime
 import dagster as dg
 
 from playlist_assets.assets import clusters_page, liked_tracks
-from playlist_assets.definitions import defs
-from playlist_assets.jobs import NAMES_SHOWN, PLAYLIST_TAG, PLAYLISTS_TAG, name_tags
+from playlist_assets.definitions import defs as project_definitions
+from playlist_assets.jobs import NAMES_SHOWN, PLAYLIST_TAG, PLAYLISTS_TAG, RANGE_END, RANGE_START, name_tags
 from playlist_assets.partitions import playlist_partitions
 from playlist_assets.resources import OutputFolder
-from playlist_assets.run_names import RANGE_END, RANGE_START, playlist_names_on_runs, run_playlists
 from playlist_assets.schedules import refresh_schedule
-from playlist_assets.sensors import playlist_discovery_sensor
+from playlist_assets.sensors import playlist_discovery_sensor, playlist_names_on_runs, run_playlists
 from playlist_assets.sources import DemoSource
+
+defs = project_definitions()
 
 
 def test_one_playlist_is_named_and_many_are_listed_up_to_a_length():

@@ -4,25 +4,19 @@ See ``for_each_playlist`` and, for the page that says a playlist is done, ``asse
 """
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import dagster as dg
 
 from playlist_assets import rate_limit
 from playlist_assets.model import PlaylistFailed, PlaylistTracks
+from playlist_assets.page_record import failure_observation
 from playlist_assets.sources.spotify_client import SpotifyRateLimited
 
 #: A partitioned asset's value in a step: the playlist's value when the step covers one playlist, a dict
 #: of values by playlist id when it covers several (Dagster cannot type-check "one or the other").
 ByPlaylist = Any
-
-CLUSTERS_PAGE = dg.AssetKey("clusters_page")
-
-
-def failure_event(key: str, failed: PlaylistFailed) -> dg.AssetObservation:
-    """What records a playlist's failure for the index and the command line (an observation on clusters_page)."""
-    metadata = {"playlist": failed.playlist, "failed": failed.reason, "snapshot_id": failed.snapshot_id}
-    return dg.AssetObservation(asset_key=CLUSTERS_PAGE, partition=key, metadata=metadata)
 
 
 def _failure(error: Exception, inputs: dict[str, Any]) -> PlaylistFailed:
@@ -42,32 +36,30 @@ def each_playlist(
     A playlist that failed in an earlier step is passed on without calling ``build``. In a step over one
     playlist, a failure yields its observation and raises (the step fails; its RetryPolicy may try again).
     A rate limit beyond the cap, here or kept from an earlier refresh, stops the calls to Spotify
-    (``calls_spotify``): every playlist not done yet fails with it, and it is kept in the instance.
+    (``calls_spotify``, see ``rate_limit.call_spotify``): every playlist not done yet fails with it.
     """
     keys = context.partition_keys
     single = len(keys) == 1
     limited = None
-    if calls_spotify and (until := rate_limit.waiting_until(context.instance)):
-        limited = PlaylistFailed(rate_limit.waiting_message(until))
     for key in keys:
         own = {name: value if single else value[key] for name, value in inputs.items()}
         failed = next((value for value in own.values() if isinstance(value, PlaylistFailed)), limited)
         if failed is None:
             try:
-                result = build(key, **own)
+                call = partial(build, key, **own)
+                result = rate_limit.call_spotify(context.instance, call) if calls_spotify else call()
             except Exception as error:
                 if isinstance(error, SpotifyRateLimited):
-                    rate_limit.remember(context.instance, error.until)
                     limited = PlaylistFailed(str(error))
                 if single:
-                    yield failure_event(key, _failure(error, own))
+                    yield failure_observation(key, _failure(error, own))
                     raise
                 failed = _failure(error, own)
             else:
                 yield key, result
                 continue
         if single:
-            yield failure_event(key, failed)
+            yield failure_observation(key, failed)
             raise dg.Failure(failed.reason, allow_retries=False)
         named = f"{failed.playlist} ({key})" if failed.playlist else key
         context.log.error(f"Playlist {named} failed in {context.asset_key.to_user_string()}: {failed.reason}")

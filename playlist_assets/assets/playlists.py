@@ -11,11 +11,8 @@ of its run get their pages in that same run, and it keeps its previous page, is 
 """
 
 import base64
-import os
-import warnings
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -23,95 +20,27 @@ import pandas as pd
 
 from playlist_assets.analysis import cluster_features
 from playlist_assets.assets.checks import PAGE_CHECK_SPECS, check_results, page_problems
-from playlist_assets.assets.each_playlist import (
-    CLUSTERS_PAGE,
-    ByPlaylist,
-    PlaylistFailed,
-    each_playlist,
-    failure_event,
-    for_each_playlist,
+from playlist_assets.assets.each_playlist import ByPlaylist, PlaylistFailed, each_playlist, for_each_playlist
+from playlist_assets.assets.liked import LikedSongsUnreadable
+from playlist_assets.assets.settings import (
+    BACKFILL_POLICY,
+    GROUP,
+    NETWORK_RETRY_POLICY,
+    SPOTIFY_POOL,
+    retried_only_when_transient,
 )
-from playlist_assets.assets.library import CALLS_SERVICES, GROUP, LikedSongsUnreadable, retried_only_when_transient
 from playlist_assets.features import FeatureProvider
 from playlist_assets.model import Clustering, PlaylistTracks, reccobeats_known
+from playlist_assets.page_record import CLUSTERS_PAGE, PageRecord, failure_observation
 from playlist_assets.partitions import check_playlist_id, playlist_partitions
-from playlist_assets.render import (
-    page_path,
-    playlist_slug,
-    relative_link,
-    remove_playlist_outputs,
-    render_clusters_page,
-    render_scatter,
-    scatter_path,
-    write_atomically,
-)
 from playlist_assets.render.preview import ui_preview
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
-
-#: Most playlists in one run of a backfill; set PLAYLIST_ASSETS_PARTITIONS_PER_RUN to change it.
-PARTITIONS_PER_RUN = int(os.environ.get("PLAYLIST_ASSETS_PARTITIONS_PER_RUN", "100"))
-BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=PARTITIONS_PER_RUN)
-# Dagster warns at import that the asset decorator's backfill_policy parameter is in beta; said once here.
-warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+from playlist_assets.writers.files import write_page, write_scatter
 
 #: Settings of every asset of the per-playlist chain.
 PER_PLAYLIST = {"partitions_def": playlist_partitions, "backfill_policy": BACKFILL_POLICY, "group_name": GROUP}
-
-
-def write_scatter(root: Path, tracks: PlaylistTracks, clustering: Clustering) -> tuple[Path, bytes | None]:
-    """Write the playlist's scatter PNG under ``root``, or remove it when the playlist was not clustered."""
-    path = scatter_path(root, playlist_slug(tracks.playlist.id, tracks.playlist.name))
-    if not clustering.clustered:
-        path.unlink(missing_ok=True)
-        return path, None
-    png = render_scatter(clustering, tracks.playlist.display_name)
-    write_atomically(path, png)
-    return path, png
-
-
-def render_page(
-    tracks: PlaylistTracks,
-    features: pd.DataFrame,
-    clustering: Clustering,
-    liked: frozenset,
-    image_link: str | None,
-    liked_unreadable: str = "",
-) -> str:
-    """The playlist's page, its scatter linked as ``image_link`` (none when None); see ``render_clusters_page``."""
-    return render_clusters_page(
-        playlist=tracks.playlist,
-        tracks=tracks.tracks,
-        features=features,
-        clustering=clustering,
-        liked=liked,
-        image_link=image_link,
-        skipped=tracks.skipped,
-        unreadable=tracks.unreadable,
-        liked_unreadable=liked_unreadable,
-    )
-
-
-def write_page(
-    root: Path,
-    tracks: PlaylistTracks,
-    features: pd.DataFrame,
-    clustering: Clustering,
-    scatter: str | None,
-    liked: frozenset,
-    liked_unreadable: str = "",
-) -> tuple[Path, str]:
-    """Write the playlist's page under ``root``, linking its scatter (a path, or None) relatively; its path and text.
-
-    The folders written under an earlier name of the playlist are removed.
-    """
-    slug = playlist_slug(tracks.playlist.id, tracks.playlist.name)
-    path = page_path(root, slug)
-    image_link = relative_link(path, Path(scatter)) if scatter else None
-    page = render_page(tracks, features, clustering, liked, image_link, liked_unreadable)
-    write_atomically(path, page.encode("utf-8"))
-    remove_playlist_outputs(root, tracks.playlist.id, keep_slug=slug)
-    return path, page
+CALLS_SERVICES = {"pool": SPOTIFY_POOL, "retry_policy": NETWORK_RETRY_POLICY}
 
 
 def reccobeats_share(features: pd.DataFrame) -> dict:
@@ -228,7 +157,7 @@ def clusters_page(
     Every materialization, in a backfill too, also shows the page as a markdown preview ("page").
     The page checks run on each page as soon as it is written. When playlists of the step failed (here or in
     an earlier step), the others are recorded as materialized one by one, each failure is recorded (see
-    ``failure_event``), and the step then fails naming them, so that the run, its backfill and the failed
+    ``failure_observation``), and the step then fails naming them, so that the run, its backfill and the failed
     partitions show as failed and "re-execute" tries them again; their previous pages stay as they were.
     """
     liked_unreadable = liked_tracks.reason if isinstance(liked_tracks, LikedSongsUnreadable) else ""
@@ -241,27 +170,26 @@ def clusters_page(
             output.root, raw_tracks, track_features, track_clusters, clusters_scatter, liked, liked_unreadable
         )
         placed = len(track_clusters.tracks) if track_clusters.clustered else 0
-        metadata = {
-            "playlist": raw_tracks.playlist.display_name,
-            "path": dg.MetadataValue.path(str(path)),
-            "state": _state(raw_tracks, track_clusters),
-            "k": track_clusters.k,
-            "silhouette": track_clusters.score,
-            "separation": track_clusters.separation,
-            "coverage": f"{placed} of {len(raw_tracks.tracks)} tracks placed",
-            "tracks": len(raw_tracks.tracks),
-            "placed": placed,
-            "snapshot_id": raw_tracks.playlist.snapshot_id,
-            "feature sources": dg.MetadataValue.json(track_features["source"].value_counts().to_dict()),
-            **reccobeats_share(track_features),
-            "page": dg.MetadataValue.md(ui_preview(page)),
-        }
+        why_not = None
         if not track_clusters.clustered:
-            metadata["why not clustered"] = raw_tracks.unreadable or (
-                track_clusters.note if len(raw_tracks.tracks) else "no playable tracks"
-            )
-        if liked_unreadable:
-            metadata["liked songs"] = f"could not be read: {liked_unreadable}"
+            why_not = raw_tracks.unreadable or (track_clusters.note if len(raw_tracks.tracks) else "no playable tracks")
+        record = PageRecord(
+            playlist=raw_tracks.playlist.display_name,
+            path=str(path),
+            state=_state(raw_tracks, track_clusters),
+            k=track_clusters.k,
+            silhouette=track_clusters.score,
+            separation=track_clusters.separation,
+            tracks=len(raw_tracks.tracks),
+            placed=placed,
+            snapshot_id=raw_tracks.playlist.snapshot_id,
+            feature_sources=track_features["source"].value_counts().to_dict(),
+            reccobeats_share=reccobeats_share(track_features).get("reccobeats share"),
+            why_not_clustered=why_not,
+            liked_unreadable=liked_unreadable,
+            preview=ui_preview(page),
+        )
+        metadata = record.to_metadata()
         return str(path), metadata, page_problems(path, output.root, raw_tracks, track_clusters)
 
     inputs = {
@@ -285,7 +213,7 @@ def clusters_page(
     yield from _page_materializations(context, written, all_written=not failed)
     yield from check_results(context, problems)
     for key, failure in failed.items():
-        yield failure_event(key, failure)
+        yield failure_observation(key, failure)
     if failed:
         named = "; ".join(f"{failure.playlist or key} ({key}): {failure.reason}" for key, failure in failed.items())
         raise dg.Failure(
