@@ -12,7 +12,8 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
     from playlist_assets.assets.index import index_links_resolve, playlists_index
     from playlist_assets.assets.liked import liked_tracks
-    from playlist_assets.assets.playlists import clusters_page, clusters_scatter, raw_tracks, track_clusters, track_features
+    from playlist_assets.assets.page import clusters_page
+    from playlist_assets.assets.playlists import clusters_scatter, raw_tracks, track_clusters, track_features
 
 PLAYLIST_ASSETS = [raw_tracks, track_features, track_clusters, clusters_scatter, clusters_page]
 ALL_ASSETS = [liked_tracks, *PLAYLIST_ASSETS, playlists_index]

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from playlist_assets.assets.checks import broken_links
-from playlist_assets.assets.playlists import clusters_page
+from playlist_assets.assets.page import clusters_page
 from playlist_assets.assets.settings import GROUP
 from playlist_assets.instance_queries import failure_of, latest_failures, latest_pages
 from playlist_assets.page_record import PageRecord

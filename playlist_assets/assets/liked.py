@@ -18,7 +18,20 @@ class LikedSongsUnreadable:
     reason: str
 
 
-def liked_fingerprint(liked: frozenset[str] | LikedSongsUnreadable) -> str:
+#: The value of liked_tracks: the track ids, or why they could not be read.
+LikedSongs = frozenset[str] | LikedSongsUnreadable
+
+#: The liked_tracks input of the pages, checked as a ``LikedSongs`` (Dagster cannot check a Union annotation itself).
+LIKED_SONGS = dg.AssetIn(
+    dagster_type=dg.DagsterType(
+        lambda _, value: isinstance(value, (frozenset, LikedSongsUnreadable)),
+        name="LikedSongs",
+        description="The ids of the tracks in Liked Songs, or why they could not be read",
+    )
+)
+
+
+def liked_fingerprint(liked: LikedSongs) -> str:
     """A short digest of a set of track ids (equal digests, same Liked Songs); "unreadable" when they were not."""
     if isinstance(liked, LikedSongsUnreadable):
         return "unreadable"
