@@ -83,6 +83,7 @@ def run(args: argparse.Namespace, folder: Path, storage: str) -> int:
     from playlist_assets.assets.settings import PARTITIONS_PER_RUN
     from playlist_assets.instance_storage import batch_events
     from playlist_assets.jobs import PLAYLIST_KEYS, refresh_job
+    from playlist_assets.partitions import playlist_key
     from playlist_assets.resources import OutputFolder
     from playlist_assets.storage import PartitionedPickleIOManager
 
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace, folder: Path, storage: str) -> int:
         },
     )
     instance = dg.DagsterInstance.get()
-    keys = [playlist.id for playlist in source.list_playlists()]
+    keys = [playlist.id for playlist in source.list_playlists()]  # what the plain loop fetches
     big_id = playlist_id(args.playlists) if args.big else None
     liked = source.liked_track_ids()
 
@@ -133,7 +134,8 @@ def run(args: argparse.Namespace, folder: Path, storage: str) -> int:
         big_plain = time.perf_counter() - started
         job = defs.resolve_job_def(refresh_job.name)
         started = time.perf_counter()
-        job.execute_in_process(instance=instance, partition_key=big_id, asset_selection=PLAYLIST_KEYS, run_config=cli.QUIET)
+        [big_key] = [playlist_key(playlist) for playlist in source.list_playlists() if playlist.id == big_id]
+        job.execute_in_process(instance=instance, partition_key=big_key, asset_selection=PLAYLIST_KEYS, run_config=cli.QUIET)
         big_dagster = time.perf_counter() - started
 
     runs_before = len(instance.get_runs())

@@ -84,12 +84,11 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     from playlist_assets import cli
     from playlist_assets.assets.settings import PARTITIONS_PER_RUN
     from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS
-    from playlist_assets.partitions import playlist_partitions
+    from playlist_assets.partitions import add_playlist_partitions
 
     defs = synthetic_definitions()
     instance = dg.DagsterInstance.get()
-    keys = [playlist.id for playlist in defs.resources["source"].list_playlists()]
-    instance.add_dynamic_partitions(playlist_partitions.name, keys)
+    keys = add_playlist_partitions(instance, defs.resources["source"].list_playlists())
     defs.resolve_job_def("refresh_playlists").execute_in_process(instance=instance, asset_selection=LIKED_KEYS, run_config=cli.QUIET)
     floor_line, floor_seconds, floor_cpu = measure_floor([library(**SIZE).features(number) for number in range(len(keys))])
     import_seconds = code_location_import_seconds()

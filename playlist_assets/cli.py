@@ -27,14 +27,13 @@ from tqdm import tqdm
 from playlist_assets import rate_limit
 from playlist_assets.assets import clusters_page, liked_tracks, playlists_index
 from playlist_assets.assets.settings import LASTING_ERRORS
-from playlist_assets.instance_queries import page_snapshots
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, playlist_run_tags, refresh_job
 from playlist_assets.model import PlaylistInfo
 from playlist_assets.page_record import PageRecord, failure_from_metadata
-from playlist_assets.partitions import playlist_partitions
+from playlist_assets.partitions import add_playlist_partitions, playlist_key, playlist_partitions
 from playlist_assets.render.index import index_path
 from playlist_assets.render.markdown import count
-from playlist_assets.sensors import partition_changes, playlists_to_refresh, remove_deleted_pages
+from playlist_assets.sensors import library_changes, remove_pages_of_gone_playlists
 from playlist_assets.sources.spotify_client import SpotifyRateLimited, SpotifyUnavailable
 
 #: Failures of the listing said in one line, without a traceback: no login, a refusal, a folder or file that
@@ -102,13 +101,12 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     except EXPECTED_ERRORS as error:
         print(f"The playlists could not be listed: {error}", file=sys.stderr)
         return 1
-    known = set(instance.get_dynamic_partitions(playlist_partitions.name))
-    to_add, to_delete = partition_changes(known, playlists)
-    instance.add_dynamic_partitions(playlist_partitions.name, to_add)
-    for key in to_delete:
+    changes = library_changes(instance, playlists)
+    add_playlist_partitions(instance, [changes.listed[key] for key in changes.added])
+    for key in changes.deleted:
         instance.delete_dynamic_partition(playlist_partitions.name, key)
-    remove_deleted_pages(defs.resources["output"], to_delete, dg.get_dagster_logger())
-    print(f"{len(playlists)} playlists ({len(to_add)} new, {len(to_delete)} removed)")
+    remove_pages_of_gone_playlists(defs.resources["output"], changes.gone, dg.get_dagster_logger())
+    print(f"{len(playlists)} playlists ({changes.summary()})")
     left_out = source.left_out_playlists()
     for why in dict.fromkeys(why for _, why in left_out):
         named = [name for name, reason in left_out if reason == why]
@@ -119,20 +117,20 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     if until := rate_limit.waiting_until(instance):
         print(rate_limit.waiting_message(until), file=sys.stderr)
         return 1
-    changed = {p.id for p in (playlists if everything else playlists_to_refresh(playlists, page_snapshots(instance)))}
-    unchanged = {p.id for p in playlists} - changed
+    changed = set(changes.listed if everything else changes.changed)
+    unchanged = set(changes.listed) - changed
     order = instance.get_dynamic_partitions(playlist_partitions.name)
     runs = [(keys, PLAYLIST_KEYS) for keys in partition_ranges(order, changed)]
     if liked_changed:
         runs += [(keys, [clusters_page.key]) for keys in partition_ranges(order, unchanged)]
-    names = {playlist.id: playlist.display_name for playlist in playlists}
+    names = {key: playlist.display_name for key, playlist in changes.listed.items()}
     outcome = Outcome()
     with Progress(sum(len(keys) for keys, _ in runs)) as progress:
         for keys, selection in runs:
             if rate_limit.waiting_until(instance):
                 break
             _materialize(instance, job, keys, selection, outcome, progress, names)
-    indexed = _refresh_index(instance, job, defs, bool(outcome.pages or outcome.failed or to_add or to_delete))
+    indexed = _refresh_index(instance, job, defs, bool(outcome.pages or outcome.failed or changes.added or changes.deleted))
     _print_summary(playlists, outcome, unchanged if not liked_changed else set(), started)
     if until := rate_limit.waiting_until(instance):
         print(rate_limit.waiting_message(until), file=sys.stderr)
@@ -175,7 +173,7 @@ def _refresh_liked_songs(instance: dg.DagsterInstance, job: dg.JobDefinition) ->
 
 @dataclass
 class Outcome:
-    """What the runs of a refresh did: ``pages`` id -> (k, path); ``failed`` id -> reason."""
+    """What the runs of a refresh did: ``pages`` partition key -> (k, path); ``failed`` partition key -> reason."""
 
     pages: dict[str, tuple[int, str]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
@@ -252,11 +250,12 @@ def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
 def _print_summary(playlists: list[PlaylistInfo], outcome: Outcome, unchanged: set[str], started: float) -> None:
     """Each page written, each playlist failed with its reason (by name), and the totals."""
     for playlist in playlists:
-        if playlist.id in outcome.pages:
-            k, path = outcome.pages[playlist.id]
+        key = playlist_key(playlist)
+        if key in outcome.pages:
+            k, path = outcome.pages[key]
             print(f"  {playlist.display_name} ({_count_clusters(k)}): {path}")
-        elif playlist.id in outcome.failed:
-            print(f"  {playlist.display_name} ({playlist.id}): FAILED: {outcome.failed[playlist.id]}", file=sys.stderr)
+        elif key in outcome.failed:
+            print(f"  {playlist.display_name} ({playlist.id}): FAILED: {outcome.failed[key]}", file=sys.stderr)
     if unchanged:
         print(f"  {len(unchanged)} unchanged since their page was written (--all materializes them anyway)")
     failed = f", {len(outcome.failed)} failed" if outcome.failed else ""

@@ -9,6 +9,7 @@ import dagster as dg
 
 from playlist_assets.model import PlaylistFailed
 from playlist_assets.page_record import CLUSTERS_PAGE, PageRecord, failure_from_metadata
+from playlist_assets.partitions import playlist_ids
 
 MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION
 OBSERVATION = dg.DagsterEventType.ASSET_OBSERVATION
@@ -41,6 +42,22 @@ def latest_pages(instance: dg.DagsterInstance, partitions: set[str] | None = Non
 def latest_failures(instance: dg.DagsterInstance, partitions: set[str] | None = None) -> dict[str, dg.EventLogRecord]:
     """Partition key -> the record of its latest failure (an observation of clusters_page: a ``PlaylistFailed``)."""
     return latest_records(instance, CLUSTERS_PAGE, OBSERVATION, partitions)
+
+
+def earlier_pages(
+    instance: dg.DagsterInstance, keys: list[str], written: dict[str, dg.EventLogRecord]
+) -> dict[str, dg.EventLogRecord]:
+    """For those of ``keys`` whose playlist has a page of ``written`` (``latest_pages``) under another key (before a
+    rename, or from when partitions were keyed by id): the latest such page, by key."""
+    ids = playlist_ids(instance, keys)
+    if not ids:
+        return {}
+    latest: dict[str, dg.EventLogRecord] = {}
+    for key, record in written.items():
+        playlist_id = PageRecord.from_event_record(record).playlist_id or key
+        if playlist_id not in latest or record.storage_id > latest[playlist_id].storage_id:
+            latest[playlist_id] = record
+    return {key: latest[playlist_id] for key, playlist_id in ids.items() if playlist_id in latest}
 
 
 def failure_of(record: dg.EventLogRecord) -> PlaylistFailed:

@@ -80,10 +80,10 @@ def liked_songs_request(run_key: str | None = None) -> dg.RunRequest:
     return dg.RunRequest(run_key=run_key, asset_selection=LIKED_KEYS)
 
 
-def playlist_request(playlist_id: str, run_key: str | None = None, name: str = "") -> dg.RunRequest:
-    """A run that refreshes one playlist's partition of the chain, tagged with its name."""
-    tags = name_tags([playlist_id], {playlist_id: name})
-    return dg.RunRequest(run_key=run_key, partition_key=playlist_id, asset_selection=PLAYLIST_KEYS, tags=tags)
+def playlist_request(key: str, run_key: str | None = None, name: str = "") -> dg.RunRequest:
+    """A run that refreshes one playlist's partition (``key``) of the chain, tagged with its name."""
+    tags = name_tags([key], {key: name})
+    return dg.RunRequest(run_key=run_key, partition_key=key, asset_selection=PLAYLIST_KEYS, tags=tags)
 
 
 def playlist_range_request(

@@ -27,6 +27,7 @@ class PageRecord:
     """One page as written: the metadata of a materialization of clusters_page."""
 
     playlist: str  # the name as people read it
+    playlist_id: str  # its Spotify id; "" in records of partitions keyed by the id itself
     path: str
     state: str  # "page written", "not clustered" or "unreadable" (see render.index)
     k: int
@@ -45,6 +46,7 @@ class PageRecord:
         """The materialization's metadata, in the order the UI lists it."""
         metadata = {
             "playlist": self.playlist,
+            "playlist_id": self.playlist_id,
             "path": dg.MetadataValue.path(self.path),
             "state": self.state,
             "k": self.k,
@@ -72,6 +74,7 @@ class PageRecord:
         k = values.get("k") or 0
         return cls(
             playlist=values.get("playlist", ""),
+            playlist_id=values.get("playlist_id", ""),
             path=values.get("path", ""),
             state=values.get("state") or (PAGE_WRITTEN if k else NOT_CLUSTERED),
             k=k,

@@ -100,7 +100,7 @@ def check_results(
 ) -> Iterator[dg.Output | dg.AssetCheckEvaluation]:
     """Each check's result on each page written in the step, on that playlist's partition.
 
-    ``problems``: playlist id -> (its name, ``page_problems`` of its page). Dagster's ``AssetCheckResult``
+    ``problems``: partition key -> (its playlist's name, ``page_problems`` of its page). Dagster's ``AssetCheckResult``
     records one result per step; a step over several playlists yields an evaluation per partition instead,
     and the (valueless) output that tells Dagster the check ran.
     """

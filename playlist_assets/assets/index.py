@@ -13,7 +13,7 @@ import dagster as dg
 from playlist_assets.assets.checks import broken_links
 from playlist_assets.assets.page import clusters_page
 from playlist_assets.assets.settings import GROUP
-from playlist_assets.instance_queries import failure_of, latest_failures, latest_pages
+from playlist_assets.instance_queries import earlier_pages, failure_of, latest_failures, latest_pages
 from playlist_assets.page_record import PageRecord
 from playlist_assets.partitions import playlist_partitions
 from playlist_assets.render.index import (
@@ -74,9 +74,11 @@ def playlist_row(key: str, written: dg.EventLogRecord | None, observed: dg.Event
 
 
 def library_rows(instance: dg.DagsterInstance) -> list[IndexRow]:
-    """A row for every playlist partition, from what the instance recorded about its page."""
+    """A row for every playlist partition, from what the instance recorded about its page (or, for a partition not
+    refreshed since its playlist was renamed, about its page under the earlier name)."""
     written, observed = latest_pages(instance), latest_failures(instance)
     keys = instance.get_dynamic_partitions(playlist_partitions.name)
+    written.update(earlier_pages(instance, [key for key in keys if key not in written], written))
     return [playlist_row(key, written.get(key), observed.get(key)) for key in keys]
 
 

@@ -35,6 +35,7 @@ def page_record(
     state = UNREADABLE if tracks.unreadable else PAGE_WRITTEN if clustering.clustered else NOT_CLUSTERED
     return PageRecord(
         playlist=tracks.playlist.display_name,
+        playlist_id=tracks.playlist.id,
         path=str(path),
         state=state,
         k=clustering.k,

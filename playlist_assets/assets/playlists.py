@@ -30,8 +30,8 @@ from playlist_assets.assets.settings import (
     retried_only_when_transient,
 )
 from playlist_assets.features import FeatureProvider
-from playlist_assets.model import Clustering, PlaylistTracks, reccobeats_known
-from playlist_assets.partitions import check_playlist_id, playlist_partitions
+from playlist_assets.model import Clustering, PlaylistFailed, PlaylistTracks, reccobeats_known
+from playlist_assets.partitions import check_playlist_id, playlist_ids, playlist_partitions
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
 from playlist_assets.writers.files import write_scatter
@@ -49,12 +49,20 @@ def reccobeats_share(features: pd.DataFrame) -> float | None:
     return round(known[0] / known[1], 4) if known else None
 
 
+def names_no_playlist(key: str) -> PlaylistFailed:
+    """The failure of a partition whose key names no playlist (one added by hand in the UI, say)."""
+    return PlaylistFailed(
+        f"partition key {key!r} names no playlist of the library: playlists are added by the discovery sensor or ./run.sh"
+    )
+
+
 def fetch_tracks(source: PlaylistSource, playlist_id: str) -> tuple[PlaylistTracks, dict]:
     """The playlist's tracks, from the source, and their metadata."""
     playlist = source.fetch_playlist(check_playlist_id(playlist_id))
     columns = [dg.TableColumn(name, str(dtype)) for name, dtype in playlist.tracks.dtypes.items()]
     return playlist, {
         "playlist": playlist.playlist.display_name,
+        "playlist_id": playlist.playlist.id,
         "snapshot_id": playlist.playlist.snapshot_id,
         "dagster/row_count": len(playlist.tracks),
         "left out": dg.MetadataValue.json(playlist.skipped),
@@ -128,7 +136,8 @@ def scatter_totals(paths: dict[str, str | None]) -> dict:
 def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> Iterator[dg.Output | dg.AssetObservation]:
     """The playlist's playable tracks; local files, episodes, empty items and duplicates are counted, not kept."""
     keys = context.partition_keys
-    playlist_id = shaped_as_inputs(keys, {key: key for key in keys})
+    ids = playlist_ids(context.instance, keys)
+    playlist_id = shaped_as_inputs(keys, {key: ids.get(key) or names_no_playlist(key) for key in keys})
     with retried_only_when_transient():
         yield from playlist_outputs(
             context, partial(fetch_tracks, source), tracks_totals, calls_spotify=True, playlist_id=playlist_id
