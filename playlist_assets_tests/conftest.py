@@ -64,3 +64,14 @@ def demo_playlists():
 def add_partitions(instance: dg.DagsterInstance, names: dict[str, str]) -> list[str]:
     """The playlists ``names`` (id -> name) added as partitions, their ids recorded, as the sensor adds them; their keys."""
     return add_playlist_partitions(instance, [PlaylistInfo(id=i, name=name, snapshot_id="") for i, name in names.items()])
+
+
+def apply_partition_requests(instance: dg.DagsterInstance, result: dg.SensorResult) -> dg.SensorResult:
+    """Apply a sensor's partition requests to the instance, as the daemon would; the result."""
+    for request in result.dynamic_partitions_requests:
+        if isinstance(request, dg.AddDynamicPartitionsRequest):
+            instance.add_dynamic_partitions("playlists", list(request.partition_keys))
+        else:
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition("playlists", key)
+    return result

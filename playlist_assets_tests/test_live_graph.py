@@ -23,6 +23,7 @@ from playlist_assets.resources import OutputFolder
 from playlist_assets.sensors import playlist_discovery_sensor
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.conftest import apply_partition_requests
 from playlist_assets_tests.postgres import ON_BOTH_STORAGES
 from playlist_assets_tests.reccobeats_stub import FakeReccoBeats
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, track
@@ -58,14 +59,7 @@ def tick(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.SensorResult:
     """One sensor evaluation, its partition requests applied to the instance as the daemon would."""
     resources = {name: defs.resources[name] for name in ("source", "output")}
     with dg.build_sensor_context(instance=instance, definitions=defs, resources=resources) as context:
-        result = playlist_discovery_sensor(context)
-    for request in result.dynamic_partitions_requests:
-        if isinstance(request, dg.AddDynamicPartitionsRequest):
-            instance.add_dynamic_partitions("playlists", list(request.partition_keys))
-        else:
-            for key in request.partition_keys:
-                instance.delete_dynamic_partition("playlists", key)
-    return result
+        return apply_partition_requests(instance, playlist_discovery_sensor(context))
 
 
 def run(defs: dg.Definitions, instance: dg.DagsterInstance, requests: list[dg.RunRequest]) -> None:

@@ -23,6 +23,7 @@ from playlist_assets.sensors import playlist_discovery_sensor
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import FOUR_GENRES
 from playlist_assets.storage import PickleStore
+from playlist_assets_tests.conftest import apply_partition_requests
 from playlist_assets_tests.test_backfill import SMALL, SmallLibrary, definitions
 from playlist_assets_tests.test_render import HOSTILE_NAMES, WORLD_NAMES
 
@@ -96,14 +97,7 @@ def evaluate_sensor(instance, source, output: Path) -> dg.SensorResult:
     """One tick of the discovery sensor, its partition requests applied as the daemon would."""
     resources = {"source": source, "output": OutputFolder(path=str(output))}
     context = dg.build_sensor_context(instance=instance, resources=resources, definitions=project_definitions())
-    result = playlist_discovery_sensor(context)
-    for request in result.dynamic_partitions_requests:
-        if isinstance(request, dg.AddDynamicPartitionsRequest):
-            instance.add_dynamic_partitions("playlists", list(request.partition_keys))
-        else:
-            for key in request.partition_keys:
-                instance.delete_dynamic_partition("playlists", key)
-    return result
+    return apply_partition_requests(instance, playlist_discovery_sensor(context))
 
 
 def test_the_sensor_asks_a_renamed_playlists_run_under_its_new_key_and_the_index_keeps_its_page_until_then(
