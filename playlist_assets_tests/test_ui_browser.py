@@ -133,7 +133,9 @@ def page(ui):
         tab = browser.new_page(viewport={"width": 1400, "height": 1000}, base_url=ui)
         tab.set_default_timeout(60_000)
         tab.route(ART_CDN, lambda route: route.fulfill(body=cover, content_type="image/png"))
-        # The first visit's "Join the Dagster community" dialog, whenever it shows.
+        # The first visit's "Join the Dagster community" dialog: skipped already, as the UI remembers it (its
+        # localStorage entry), so that it cannot open over a menu being typed into; else skipped whenever it shows.
+        tab.add_init_script("window.localStorage.setItem('communityNux', JSON.stringify('1'))")
         tab.add_locator_handler(
             tab.get_by_text("Join the Dagster community"), lambda: tab.get_by_role("button", name="Skip").click()
         )
