@@ -79,15 +79,16 @@ def run(args: argparse.Namespace, folder: Path) -> int:
 
     from bench.backfill import machine
     from bench.synthetic import library
-    from bench.synthetic_definitions import SIZE, defs
+    from bench.synthetic_definitions import SIZE
+    from bench.synthetic_definitions import defs as synthetic_definitions
     from playlist_assets import cli
-    from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
+    from playlist_assets.assets.settings import PARTITIONS_PER_RUN
     from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS
-    from playlist_assets.partitions import playlist_partitions
+    from playlist_assets.partitions import add_playlist_partitions
 
+    defs = synthetic_definitions()
     instance = dg.DagsterInstance.get()
-    keys = [playlist.id for playlist in defs.resources["source"].list_playlists()]
-    instance.add_dynamic_partitions(playlist_partitions.name, keys)
+    keys = add_playlist_partitions(instance, defs.resources["source"].list_playlists())
     defs.resolve_job_def("refresh_playlists").execute_in_process(instance=instance, asset_selection=LIKED_KEYS, run_config=cli.QUIET)
     floor_line, floor_seconds, floor_cpu = measure_floor([library(**SIZE).features(number) for number in range(len(keys))])
     import_seconds = code_location_import_seconds()
@@ -252,9 +253,9 @@ def busy_time(spans: list[tuple[float, float]], at_least: int) -> float:
 
 
 def code_location_import_seconds() -> float:
-    """Seconds a fresh Python process takes to import the code location (part of every run's start-up)."""
+    """Seconds a fresh Python process takes to import and load the code location (part of every run's start-up)."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import bench.synthetic_definitions"], check=True, cwd=PROJECT)
+    subprocess.run([sys.executable, "-c", "from bench.synthetic_definitions import defs; defs()"], check=True, cwd=PROJECT)
     return time.perf_counter() - started
 
 

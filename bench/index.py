@@ -16,9 +16,12 @@ import dagster as dg
 
 from playlist_assets.assets import clusters_page
 from playlist_assets.assets.index import index_table, library_rows
-from playlist_assets.partitions import base62_id
-from playlist_assets.render import page_path, playlist_slug, write_atomically
+from playlist_assets.model import PlaylistFailed, PlaylistInfo
+from playlist_assets.page_record import PageRecord, failure_observation
+from playlist_assets.partitions import add_playlist_partitions, base62_id
+from playlist_assets.render import page_path
 from playlist_assets.render.index import index_path, render_index
+from playlist_assets.writers.files import write_atomically
 
 
 #: About the size of the UI preview of a page of 100 tracks (13 KB), which every materialization of a page carries.
@@ -26,24 +29,31 @@ PREVIEW = "# Clusters in a playlist\n\n" + "| ![](https://i.scdn.co/image/ab6761
 
 
 def record_library(instance: dg.DagsterInstance, root: Path, playlists: int) -> None:
-    keys = [base62_id(f"bench playlist {n}") for n in range(playlists)]
-    instance.add_dynamic_partitions("playlists", keys)
-    for n, key in enumerate(keys):
-        page = page_path(root, playlist_slug(key, f"Playlist {n}"))
+    listed = [PlaylistInfo(base62_id(f"bench playlist {n}"), f"Playlist {n}", f"snapshot-{n}") for n in range(playlists)]
+    keys = add_playlist_partitions(instance, listed)
+    for n, (key, playlist) in enumerate(zip(keys, listed)):
+        page = page_path(root, key)
         write_atomically(page, b"# page\n")
-        metadata = {
-            "playlist": f"Playlist {n}",
-            "path": dg.MetadataValue.path(str(page)),
-            "k": 1 + n % 6,
-            "coverage": "100 of 100 tracks placed",
-            "snapshot_id": f"snapshot-{n}",
-            "feature sources": dg.MetadataValue.json({"reccobeats": 90, "metadata": 10}),
-            "page": dg.MetadataValue.md(PREVIEW),  # as large as a page's preview
-        }
-        instance.report_runless_asset_event(dg.AssetMaterialization(clusters_page.key, partition=key, metadata=metadata))
+        record = PageRecord(
+            playlist=playlist.name,
+            playlist_id=playlist.id,
+            path=str(page),
+            state="page written",
+            k=1 + n % 6,
+            silhouette=0.3,
+            separation="partly separated",
+            tracks=100,
+            placed=100,
+            snapshot_id=playlist.snapshot_id,
+            feature_sources={"reccobeats": 90, "metadata": 10},
+            preview=PREVIEW,  # as large as a page's preview
+        )
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(clusters_page.key, partition=key, metadata=record.to_metadata())
+        )
         if n % 20 == 0:
-            failure = {"playlist": f"Playlist {n}", "failed": "Spotify answered 429 for 2 hours", "snapshot_id": "newer"}
-            instance.report_runless_asset_event(dg.AssetObservation(clusters_page.key, partition=key, metadata=failure))
+            failure = PlaylistFailed("Spotify answered 429 for 2 hours", playlist.name, "newer")
+            instance.report_runless_asset_event(failure_observation(key, failure))
 
 
 def main() -> None:

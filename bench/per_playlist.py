@@ -100,7 +100,7 @@ def _timed_path(tracks, features, liked: frozenset, root: Path) -> dict[str, flo
     """Seconds of each part of one playlist's path, the way the assets call them."""
     from playlist_assets.analysis import cluster_features
     from playlist_assets.assets.checks import page_problems
-    from playlist_assets.assets.playlists import write_page, write_scatter
+    from playlist_assets.writers.files import write_page, write_scatter
 
     marks = [time.perf_counter()]  # before the path, then after each of its PARTS
     found = features.features(tracks.tracks)

@@ -13,11 +13,12 @@ import os
 import dagster as dg
 
 from bench.synthetic import SyntheticFeatures, SyntheticSource
-from playlist_assets import definitions as project  # the module: one Definitions object in this one
 from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS
+from playlist_assets.definitions import EXECUTOR
+from playlist_assets.instance_storage import batch_events
 from playlist_assets.jobs import refresh_job
 from playlist_assets.resources import OutputFolder
-from playlist_assets.run_names import playlist_names_on_runs
+from playlist_assets.sensors import playlist_names_on_runs
 from playlist_assets.storage import PartitionedPickleIOManager
 
 SIZE = {
@@ -26,16 +27,20 @@ SIZE = {
     "big": int(os.environ.get("BENCH_BIG", "0")),
 }
 
-defs = dg.Definitions(
-    assets=ALL_ASSETS,
-    asset_checks=ALL_CHECKS,
-    jobs=[refresh_job],
-    sensors=[playlist_names_on_runs],
-    resources={
-        "source": SyntheticSource(**SIZE),
-        "features": SyntheticFeatures(**SIZE),
-        "output": OutputFolder(path=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output")),
-        "io_manager": PartitionedPickleIOManager(),
-    },
-    executor=project.defs.executor,
-)
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    batch_events()  # as the project's code location does
+    return dg.Definitions(
+        assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
+        jobs=[refresh_job],
+        sensors=[playlist_names_on_runs],
+        resources={
+            "source": SyntheticSource(**SIZE),
+            "features": SyntheticFeatures(**SIZE),
+            "output": OutputFolder(path=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output")),
+            "io_manager": PartitionedPickleIOManager(),
+        },
+        executor=EXECUTOR,
+    )

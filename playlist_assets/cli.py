@@ -25,14 +25,15 @@ import dagster as dg
 from tqdm import tqdm
 
 from playlist_assets import rate_limit
-from playlist_assets.assets import clusters_page, playlists_index
-from playlist_assets.assets.library import LASTING_ERRORS, liked_tracks
+from playlist_assets.assets import clusters_page, liked_tracks, playlists_index
+from playlist_assets.assets.settings import LASTING_ERRORS
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, playlist_run_tags, refresh_job
 from playlist_assets.model import PlaylistInfo
-from playlist_assets.partitions import playlist_partitions
+from playlist_assets.page_record import PageRecord, failure_from_metadata
+from playlist_assets.partitions import add_playlist_partitions, playlist_key, playlist_partitions
 from playlist_assets.render.index import index_path
 from playlist_assets.render.markdown import count
-from playlist_assets.sensors import page_snapshots, partition_changes, playlists_to_refresh, remove_deleted_pages
+from playlist_assets.sensors import library_changes, remove_pages_of_gone_playlists
 from playlist_assets.sources.spotify_client import SpotifyRateLimited, SpotifyUnavailable
 
 #: Failures of the listing said in one line, without a traceback: no login, a refusal, a folder or file that
@@ -58,13 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         return log_in(open_browser=not args.no_browser)
     if not os.environ.get("DAGSTER_HOME"):
         parser.error("DAGSTER_HOME is not set: run ./run.sh, which keeps the instance in .dagster_home/")
-    try:  # Imported here: the definitions read PLAYLIST_ASSETS_OUTPUT, set just above.
-        from playlist_assets.definitions import defs
+    from playlist_assets.definitions import defs
+
+    try:  # the definitions read PLAYLIST_ASSETS_OUTPUT, set just above
+        definitions = defs()
     except ValueError as error:
         print(f"playlist-assets: {error}", file=sys.stderr)
         return 2
-
-    return refresh(dg.DagsterInstance.get(), defs, everything=args.all)
+    return refresh(dg.DagsterInstance.get(), definitions, everything=args.all)
 
 
 def log_in(open_browser: bool) -> int:
@@ -90,25 +92,21 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     # of a new one per query (on PostgreSQL each costs an authentication; SQLite's storage ignores this).
     instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=20)
     try:
-        if until := rate_limit.waiting_until(instance):
-            raise SpotifyRateLimited(rate_limit.waiting_message(until), until)
         with dg.build_resources({"source": defs.resources["source"]}) as resources:  # resolves EnvVar settings
             source = resources.source
-            playlists = source.list_playlists()
+            playlists = rate_limit.call_spotify(instance, source.list_playlists)
     except SpotifyRateLimited as error:
-        rate_limit.remember(instance, error.until)
         print(rate_limit.waiting_message(error.until), file=sys.stderr)
         return 1
     except EXPECTED_ERRORS as error:
         print(f"The playlists could not be listed: {error}", file=sys.stderr)
         return 1
-    known = set(instance.get_dynamic_partitions(playlist_partitions.name))
-    to_add, to_delete = partition_changes(known, playlists)
-    instance.add_dynamic_partitions(playlist_partitions.name, to_add)
-    for key in to_delete:
+    changes = library_changes(instance, playlists)
+    add_playlist_partitions(instance, [changes.listed[key] for key in changes.added])
+    for key in changes.deleted:
         instance.delete_dynamic_partition(playlist_partitions.name, key)
-    remove_deleted_pages(defs.resources["output"], to_delete, dg.get_dagster_logger())
-    print(f"{len(playlists)} playlists ({len(to_add)} new, {len(to_delete)} removed)")
+    remove_pages_of_gone_playlists(defs.resources["output"], changes.gone, dg.get_dagster_logger())
+    print(f"{len(playlists)} playlists ({changes.summary()})")
     left_out = source.left_out_playlists()
     for why in dict.fromkeys(why for _, why in left_out):
         named = [name for name, reason in left_out if reason == why]
@@ -119,20 +117,20 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     if until := rate_limit.waiting_until(instance):
         print(rate_limit.waiting_message(until), file=sys.stderr)
         return 1
-    changed = {p.id for p in (playlists if everything else playlists_to_refresh(playlists, page_snapshots(instance)))}
-    unchanged = {p.id for p in playlists} - changed
+    changed = set(changes.listed if everything else changes.changed)
+    unchanged = set(changes.listed) - changed
     order = instance.get_dynamic_partitions(playlist_partitions.name)
     runs = [(keys, PLAYLIST_KEYS) for keys in partition_ranges(order, changed)]
     if liked_changed:
         runs += [(keys, [clusters_page.key]) for keys in partition_ranges(order, unchanged)]
-    names = {playlist.id: playlist.display_name for playlist in playlists}
+    names = {key: playlist.display_name for key, playlist in changes.listed.items()}
     outcome = Outcome()
     with Progress(sum(len(keys) for keys, _ in runs)) as progress:
         for keys, selection in runs:
             if rate_limit.waiting_until(instance):
                 break
             _materialize(instance, job, keys, selection, outcome, progress, names)
-    indexed = _refresh_index(instance, job, defs, bool(outcome.pages or outcome.failed or to_add or to_delete))
+    indexed = _refresh_index(instance, job, defs, bool(outcome.pages or outcome.failed or changes.added or changes.deleted))
     _print_summary(playlists, outcome, unchanged if not liked_changed else set(), started)
     if until := rate_limit.waiting_until(instance):
         print(rate_limit.waiting_message(until), file=sys.stderr)
@@ -175,7 +173,7 @@ def _refresh_liked_songs(instance: dg.DagsterInstance, job: dg.JobDefinition) ->
 
 @dataclass
 class Outcome:
-    """What the runs of a refresh did: ``pages`` id -> (k, path); ``failed`` id -> reason."""
+    """What the runs of a refresh did: ``pages`` partition key -> (k, path); ``failed`` partition key -> reason."""
 
     pages: dict[str, tuple[int, str]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
@@ -231,11 +229,11 @@ def _materialize(
         if event.asset_key != clusters_page.key or event.partition is None:
             continue
         if event.is_step_materialization:
-            metadata = event.step_materialization_data.materialization.metadata
-            outcome.pages[event.partition] = (metadata["k"].value, metadata["path"].value)
+            page = PageRecord.from_metadata(event.step_materialization_data.materialization.metadata)
+            outcome.pages[event.partition] = (page.k, page.path)
         elif event.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
-            observed = event.asset_observation_data.asset_observation.metadata
-            outcome.failed[event.partition] = observed["failed"].value
+            failure = failure_from_metadata(event.asset_observation_data.asset_observation.metadata)
+            outcome.failed[event.partition] = failure.reason
     if not result.success:
         for key in keys:
             if key not in outcome.pages:
@@ -252,11 +250,12 @@ def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
 def _print_summary(playlists: list[PlaylistInfo], outcome: Outcome, unchanged: set[str], started: float) -> None:
     """Each page written, each playlist failed with its reason (by name), and the totals."""
     for playlist in playlists:
-        if playlist.id in outcome.pages:
-            k, path = outcome.pages[playlist.id]
+        key = playlist_key(playlist)
+        if key in outcome.pages:
+            k, path = outcome.pages[key]
             print(f"  {playlist.display_name} ({_count_clusters(k)}): {path}")
-        elif playlist.id in outcome.failed:
-            print(f"  {playlist.display_name} ({playlist.id}): FAILED: {outcome.failed[playlist.id]}", file=sys.stderr)
+        elif key in outcome.failed:
+            print(f"  {playlist.display_name} ({playlist.id}): FAILED: {outcome.failed[key]}", file=sys.stderr)
     if unchanged:
         print(f"  {len(unchanged)} unchanged since their page was written (--all materializes them anyway)")
     failed = f", {len(outcome.failed)} failed" if outcome.failed else ""

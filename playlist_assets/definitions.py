@@ -14,7 +14,6 @@ import os
 import dagster as dg
 
 from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS
-from playlist_assets.assets.index import index_automation_sensor
 from playlist_assets.features import (
     DemoFeatures,
     ExportFeatures,
@@ -25,9 +24,8 @@ from playlist_assets.features import (
 from playlist_assets.instance_storage import batch_events
 from playlist_assets.jobs import refresh_job
 from playlist_assets.resources import OutputFolder
-from playlist_assets.run_names import playlist_names_on_runs
 from playlist_assets.schedules import refresh_schedule
-from playlist_assets.sensors import playlist_discovery_sensor
+from playlist_assets.sensors import index_automation_sensor, playlist_discovery_sensor, playlist_names_on_runs
 from playlist_assets.sources import AccountExportSource, DemoSource, ExportifySource
 from playlist_assets.sources.spotify import SpotifySource
 from playlist_assets.storage import PartitionedPickleIOManager
@@ -72,25 +70,29 @@ def library_resources(kind: str, path: str, reccobeats: bool = True) -> dict[str
     return {"source": AccountExportSource(path=path), "features": FeatureChain(**network)}
 
 
-# Runs of this code location hand Dagster's batches of events to the storage as batches (on PostgreSQL too).
-batch_events()
+#: Steps run one after another in the run's process: the default starts a process per step,
+#: each importing this code location again (seconds), for a chain that cannot run in parallel anyway.
+EXECUTOR = dg.in_process_executor
 
-defs = dg.Definitions(
-    assets=ALL_ASSETS,
-    asset_checks=ALL_CHECKS,
-    jobs=[refresh_job],
-    sensors=[playlist_discovery_sensor, index_automation_sensor, playlist_names_on_runs],
-    schedules=[refresh_schedule],
-    resources={
-        **library_resources(
-            kind=os.environ.get("PLAYLIST_ASSETS_SOURCE", "demo"),
-            path=os.environ.get("PLAYLIST_ASSETS_PATH", ""),
-            reccobeats=os.environ.get("PLAYLIST_ASSETS_RECCOBEATS", "on") != "off",
-        ),
-        "output": OutputFolder(path=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output")),
-        "io_manager": PartitionedPickleIOManager(),
-    },
-    # Steps run one after another in the run's process: the default starts a process per step,
-    # each importing this code location again (seconds), for a chain that cannot run in parallel anyway.
-    executor=dg.in_process_executor,
-)
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The code location, on the library and output folder the environment names (read when it is loaded)."""
+    batch_events()  # the runs of this code location hand batches of events to the storage (on PostgreSQL too)
+    return dg.Definitions(
+        assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
+        jobs=[refresh_job],
+        sensors=[playlist_discovery_sensor, index_automation_sensor, playlist_names_on_runs],
+        schedules=[refresh_schedule],
+        resources={
+            **library_resources(
+                kind=os.environ.get("PLAYLIST_ASSETS_SOURCE", "demo"),
+                path=os.environ.get("PLAYLIST_ASSETS_PATH", ""),
+                reccobeats=os.environ.get("PLAYLIST_ASSETS_RECCOBEATS", "on") != "off",
+            ),
+            "output": OutputFolder(path=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output")),
+            "io_manager": PartitionedPickleIOManager(),
+        },
+        executor=EXECUTOR,
+    )

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import dagster as dg
 
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, liked_tracks
-from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
+from playlist_assets.assets.settings import PARTITIONS_PER_RUN
 
 refresh_job = dg.define_asset_job(
     "refresh_playlists",
@@ -38,9 +38,14 @@ def partition_ranges(ordered: Sequence[str], wanted: set[str], size: int = PARTI
     return ranges
 
 
+#: Dagster's tags naming the partition of a run, and the first and last of the range of partitions it covers.
+PARTITION_TAG = "dagster/partition"
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
 def range_tags(keys: Sequence[str]) -> dict[str, str]:
     """The tags of a run over the partitions ``keys[0]`` to ``keys[-1]`` (what a backfill run carries)."""
-    return {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+    return {RANGE_START: keys[0], RANGE_END: keys[-1]}
 
 
 #: The tag naming the playlist of a run of one playlist, and the one naming those of a run over several.
@@ -75,10 +80,10 @@ def liked_songs_request(run_key: str | None = None) -> dg.RunRequest:
     return dg.RunRequest(run_key=run_key, asset_selection=LIKED_KEYS)
 
 
-def playlist_request(playlist_id: str, run_key: str | None = None, name: str = "") -> dg.RunRequest:
-    """A run that refreshes one playlist's partition of the chain, tagged with its name."""
-    tags = name_tags([playlist_id], {playlist_id: name})
-    return dg.RunRequest(run_key=run_key, partition_key=playlist_id, asset_selection=PLAYLIST_KEYS, tags=tags)
+def playlist_request(key: str, run_key: str | None = None, name: str = "") -> dg.RunRequest:
+    """A run that refreshes one playlist's partition (``key``) of the chain, tagged with its name."""
+    tags = name_tags([key], {key: name})
+    return dg.RunRequest(run_key=run_key, partition_key=key, asset_selection=PLAYLIST_KEYS, tags=tags)
 
 
 def playlist_range_request(

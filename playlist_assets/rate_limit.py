@@ -3,12 +3,14 @@
 When Spotify answers 429 with a Retry-After beyond the source's cap, the refresh stops calling Spotify and the
 time it may call again ("not before") is kept in the instance's key-value storage (beside the daemons' cursors,
 so on Postgres when the instance is). The command line, the sensor, the schedule and the steps that call
-Spotify read it before their first request and skip Spotify until then.
+Spotify make their calls through ``call_spotify``, which reads it first and skips Spotify until then.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import dagster as dg
 
@@ -16,6 +18,8 @@ from playlist_assets.sources.spotify_client import SpotifyRateLimited
 
 #: Key of the "not before" time (ISO 8601, UTC) in the instance's key-value storage.
 NOT_BEFORE_KEY = "playlist_assets/spotify_not_before"
+
+T = TypeVar("T")
 
 
 def remember(instance: dg.DagsterInstance, until: datetime) -> None:
@@ -42,6 +46,19 @@ def waiting_message(until: datetime) -> str:
 
 
 def check(instance: dg.DagsterInstance) -> None:
-    """Raise ``SpotifyRateLimited`` when a kept rate limit still holds."""
+    """Raise ``SpotifyRateLimited``, saying until when, while a kept rate limit holds."""
     if (until := waiting_until(instance)) is not None:
         raise SpotifyRateLimited(waiting_message(until), until)
+
+
+def call_spotify(instance: dg.DagsterInstance, call: Callable[[], T]) -> T:
+    """``call()``, unless a rate limit kept in the instance still holds; a new one it meets is kept.
+
+    Either way it raises ``SpotifyRateLimited``, whose ``until`` says when to try again (see ``waiting_message``).
+    """
+    check(instance)
+    try:
+        return call()
+    except SpotifyRateLimited as error:
+        remember(instance, error.until)
+        raise

@@ -5,9 +5,10 @@ import os
 import dagster as dg
 
 from playlist_assets import rate_limit
-from playlist_assets.assets.index import page_names
+from playlist_assets.instance_queries import page_names
 from playlist_assets.jobs import liked_songs_request, partition_ranges, playlist_range_request, refresh_job
 from playlist_assets.partitions import playlist_partitions
+from playlist_assets.sources.spotify_client import SpotifyRateLimited
 
 #: Cron expression of the refresh; override with PLAYLIST_ASSETS_REFRESH_CRON.
 REFRESH_CRON = os.environ.get("PLAYLIST_ASSETS_REFRESH_CRON", "0 6 * * *")
@@ -19,8 +20,10 @@ def refresh_schedule(context: dg.ScheduleEvaluationContext):
 
     Skipped, saying until when, while a long Spotify rate limit holds (see ``rate_limit``).
     """
-    if until := rate_limit.waiting_until(context.instance):
-        yield dg.SkipReason(rate_limit.waiting_message(until))
+    try:
+        rate_limit.check(context.instance)
+    except SpotifyRateLimited as error:
+        yield dg.SkipReason(str(error))
         return
     scheduled = context.scheduled_execution_time.isoformat()
     yield liked_songs_request(run_key=f"liked_tracks:{scheduled}")

@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from playlist_assets.features import DemoFeatures
+from playlist_assets.model import PlaylistInfo
+from playlist_assets.partitions import add_playlist_partitions
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource, PlaylistSource
 from playlist_assets.storage import PartitionedPickleIOManager
@@ -57,3 +59,19 @@ def resources(tmp_path):
 @pytest.fixture(scope="session")
 def demo_playlists():
     return {playlist.name: playlist for playlist in DemoSource().list_playlists()}
+
+
+def add_partitions(instance: dg.DagsterInstance, names: dict[str, str]) -> list[str]:
+    """The playlists ``names`` (id -> name) added as partitions, their ids recorded, as the sensor adds them; their keys."""
+    return add_playlist_partitions(instance, [PlaylistInfo(id=i, name=name, snapshot_id="") for i, name in names.items()])
+
+
+def apply_partition_requests(instance: dg.DagsterInstance, result: dg.SensorResult) -> dg.SensorResult:
+    """Apply a sensor's partition requests to the instance, as the daemon would; the result."""
+    for request in result.dynamic_partitions_requests:
+        if isinstance(request, dg.AddDynamicPartitionsRequest):
+            instance.add_dynamic_partitions("playlists", list(request.partition_keys))
+        else:
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition("playlists", key)
+    return result

@@ -4,9 +4,11 @@ import datetime
 
 import dagster as dg
 
-from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
-from playlist_assets.definitions import defs
+from playlist_assets.assets.settings import PARTITIONS_PER_RUN
+from playlist_assets.definitions import defs as project_definitions
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS
+from playlist_assets.model import PlaylistInfo
+from playlist_assets.partitions import add_playlist_partitions, playlist_key
 from playlist_assets.schedules import refresh_schedule
 from playlist_assets.sensors import playlist_discovery_sensor
 from playlist_assets.render import page_path, playlist_slug, scatter_path
@@ -14,10 +16,12 @@ from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
 from playlist_assets_tests.postgres import ON_BOTH_STORAGES
 
+defs = project_definitions()
+
 RAW_TRACKS = dg.AssetKey("raw_tracks")
 CLUSTERS_PAGE = dg.AssetKey("clusters_page")
 
-STALE_ID = "0000000000000000000000"
+STALE = PlaylistInfo(id="0000000000000000000000", name="Old Name", snapshot_id="s0")
 
 
 def evaluate_sensor(instance, output_dir="unused-output", source=None) -> dg.SensorResult:
@@ -30,9 +34,10 @@ def record_refresh(instance, playlist, snapshot_id=None, page=True):
     """Record a refresh of ``playlist`` at ``snapshot_id`` as the assets would (``page=False``: it stopped before
     the page), without running them."""
     snapshot = {"snapshot_id": snapshot_id or playlist.snapshot_id}
-    instance.report_runless_asset_event(dg.AssetMaterialization(RAW_TRACKS, partition=playlist.id, metadata=snapshot))
+    key = playlist_key(playlist)
+    instance.report_runless_asset_event(dg.AssetMaterialization(RAW_TRACKS, partition=key, metadata=snapshot))
     if page:
-        instance.report_runless_asset_event(dg.AssetMaterialization(CLUSTERS_PAGE, partition=playlist.id, metadata=snapshot))
+        instance.report_runless_asset_event(dg.AssetMaterialization(CLUSTERS_PAGE, partition=key, metadata=snapshot))
 
 
 def mark_liked_songs_materialized(instance):
@@ -52,7 +57,8 @@ def test_sensor_adds_new_playlists_and_requests_a_run_for_each(instance, demo_pl
     result = evaluate_sensor(instance)
     [add] = result.dynamic_partitions_requests
     assert isinstance(add, dg.AddDynamicPartitionsRequest)
-    assert sorted(add.partition_keys) == sorted(p.id for p in demo_playlists.values())
+    assert sorted(add.partition_keys) == sorted(map(playlist_key, demo_playlists.values()))
+    assert "international_pop_d8ae6175" in add.partition_keys
     assert sorted(r.partition_key for r in result.run_requests) == sorted(add.partition_keys)
     assert all(r.asset_selection == PLAYLIST_KEYS for r in result.run_requests)
 
@@ -60,12 +66,12 @@ def test_sensor_adds_new_playlists_and_requests_a_run_for_each(instance, demo_pl
 @ON_BOTH_STORAGES
 def test_sensor_removes_deleted_playlists_with_their_pages_and_leaves_the_others(instance, demo_playlists, tmp_path):
     mark_liked_songs_materialized(instance)
-    instance.add_dynamic_partitions("playlists", [p.id for p in demo_playlists.values()] + [STALE_ID])
+    add_playlist_partitions(instance, [*demo_playlists.values(), STALE])
     for playlist in demo_playlists.values():
         record_refresh(instance, playlist)
     kept = page_path(tmp_path, playlist_slug(demo_playlists["International Pop"].id, "International Pop"))
-    gone_page = page_path(tmp_path, playlist_slug(STALE_ID, "Old Name"))
-    gone_image = scatter_path(tmp_path, playlist_slug(STALE_ID, "Older Name"))
+    gone_page = page_path(tmp_path, playlist_slug(STALE.id, "Old Name"))
+    gone_image = scatter_path(tmp_path, playlist_slug(STALE.id, "Older Name"))
     for path in (kept, gone_page, gone_image):
         path.parent.mkdir(parents=True)
         path.write_text("page")
@@ -74,7 +80,7 @@ def test_sensor_removes_deleted_playlists_with_their_pages_and_leaves_the_others
 
     [delete] = result.dynamic_partitions_requests
     assert isinstance(delete, dg.DeleteDynamicPartitionsRequest)
-    assert list(delete.partition_keys) == [STALE_ID]
+    assert list(delete.partition_keys) == [playlist_key(STALE)]
     assert result.run_requests == []
     assert kept.exists()
     assert not gone_page.parent.exists() and not gone_image.parent.parent.exists()
@@ -83,7 +89,7 @@ def test_sensor_removes_deleted_playlists_with_their_pages_and_leaves_the_others
 def test_sensor_refreshes_only_changed_playlists_and_unfinished_refreshes(instance, demo_playlists):
     mark_liked_songs_materialized(instance)
     playlists = list(demo_playlists.values())
-    instance.add_dynamic_partitions("playlists", [p.id for p in playlists])
+    add_playlist_partitions(instance, playlists)
     changed, unfinished, *unchanged = playlists
     record_refresh(instance, changed, snapshot_id="an older snapshot")
     record_refresh(instance, unfinished, page=False)
@@ -92,15 +98,15 @@ def test_sensor_refreshes_only_changed_playlists_and_unfinished_refreshes(instan
 
     result = evaluate_sensor(instance)
 
-    assert sorted(r.partition_key for r in result.run_requests) == sorted([changed.id, unfinished.id])
-    assert {r.run_key for r in result.run_requests} == {f"{p.id}:{p.snapshot_id}" for p in (changed, unfinished)}
+    assert sorted(r.partition_key for r in result.run_requests) == sorted(map(playlist_key, [changed, unfinished]))
+    assert {r.run_key for r in result.run_requests} == {f"{playlist_key(p)}:{p.snapshot_id}" for p in (changed, unfinished)}
     assert result.dynamic_partitions_requests == []
 
 
 @ON_BOTH_STORAGES
 def test_sensor_asks_nothing_when_nothing_changed(instance, demo_playlists):
     mark_liked_songs_materialized(instance)
-    instance.add_dynamic_partitions("playlists", [p.id for p in demo_playlists.values()])
+    add_playlist_partitions(instance, demo_playlists.values())
     for playlist in demo_playlists.values():
         record_refresh(instance, playlist)
     result = evaluate_sensor(instance)
@@ -108,8 +114,7 @@ def test_sensor_asks_nothing_when_nothing_changed(instance, demo_playlists):
 
 
 def test_schedule_refreshes_liked_songs_once_and_every_partition_in_bounded_runs(instance, demo_playlists):
-    keys = [p.id for p in demo_playlists.values()]
-    instance.add_dynamic_partitions("playlists", keys)
+    keys = add_playlist_partitions(instance, demo_playlists.values())
     when = datetime.datetime(2026, 11, 26, 6, tzinfo=datetime.timezone.utc)
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
     requests = list(refresh_schedule(context))
@@ -135,7 +140,7 @@ class EmptyLibrary(DemoSource):
 def test_an_empty_listing_deletes_nothing(instance, demo_playlists, tmp_path):
     mark_liked_songs_materialized(instance)
     playlist = demo_playlists["International Pop"]
-    instance.add_dynamic_partitions("playlists", [playlist.id])
+    add_playlist_partitions(instance, [playlist])
     page = page_path(tmp_path, playlist_slug(playlist.id, playlist.name))
     page.parent.mkdir(parents=True)
     page.write_text("page")

@@ -13,14 +13,16 @@ from dagster._core.storage.partition_status_cache import AssetPartitionStatus
 
 from playlist_assets import cli
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, clusters_page
-from playlist_assets.assets.playlists import PARTITIONS_PER_RUN
-from playlist_assets.definitions import defs as project_defs
+from playlist_assets.assets.settings import PARTITIONS_PER_RUN
+from playlist_assets.definitions import defs as project_definitions
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, range_tags, refresh_job
-from playlist_assets.partitions import playlist_partitions
+from playlist_assets.partitions import add_playlist_partitions, playlist_key, playlist_partitions
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import ALL_ALIKE, EMPTY, FOUR_GENRES, ODDS_AND_ENDS, TWO_TRACKS
 from playlist_assets_tests.postgres import ON_BOTH_STORAGES
+
+project_defs = project_definitions()
 
 PROJECT = Path(__file__).resolve().parents[1]
 SMALL = [FOUR_GENRES, ALL_ALIKE, ODDS_AND_ENDS, TWO_TRACKS, EMPTY]
@@ -70,8 +72,7 @@ def page_events(result) -> dict[str, dict]:
 @pytest.fixture
 def small_playlists(instance, resources, demo_playlists):
     """The SMALL playlists registered as partitions, in that order, with Liked Songs materialized."""
-    keys = [demo_playlists[name].id for name in SMALL]
-    instance.add_dynamic_partitions("playlists", keys)
+    keys = add_playlist_partitions(instance, [demo_playlists[name] for name in SMALL])
     dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
     return keys
 
@@ -85,7 +86,7 @@ def test_one_run_over_several_playlists_writes_the_pages_a_run_per_playlist_writ
     metadata = page_events(result)
     assert metadata[small_playlists[0]]["coverage"] == "80 of 80 tracks placed"
     assert metadata[small_playlists[0]]["k"] >= 2
-    listed = {p.id: p.snapshot_id for p in SmallLibrary().list_playlists()}
+    listed = {playlist_key(p): p.snapshot_id for p in SmallLibrary().list_playlists()}
     assert {key: m["snapshot_id"] for key, m in metadata.items()} == listed
     assert all(m["page"].startswith("# Clusters in ") for m in metadata.values())  # the preview, in a backfill too
 
@@ -99,10 +100,11 @@ def test_one_run_over_several_playlists_writes_the_pages_a_run_per_playlist_writ
 
 
 def test_a_failing_playlist_fails_alone_and_keeps_its_page_while_the_others_of_its_run_are_written(
-    instance, resources, small_playlists
+    instance, resources, small_playlists, demo_playlists
 ):
     first = run_range(instance, resources, small_playlists)
     broken = small_playlists[SMALL.index(ALL_ALIKE)]
+    broken_id = demo_playlists[ALL_ALIKE].id
     page, image = (Path(first.output_for_node(asset)[broken]) for asset in ("clusters_page", "clusters_scatter"))
     before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in (page, image)}
 
@@ -117,17 +119,17 @@ def test_a_failing_playlist_fails_alone_and_keeps_its_page_while_the_others_of_i
     [failure] = result.get_step_failure_events()
     message = failure.step_failure_data.error.message
     assert failure.step_key == "clusters_page" and "1 of 5 playlists failed" in message
-    assert f"({broken}): playlist {broken}: the source answered nonsense" in message
+    assert f"({broken}): playlist {broken_id}: the source answered nonsense" in message
     observed = [e for e in result.all_events if e.event_type == dg.DagsterEventType.ASSET_OBSERVATION]
     assert [(e.asset_key, e.partition) for e in observed] == [(clusters_page.key, broken)]
     metadata = observed[0].asset_observation_data.asset_observation.metadata
-    assert metadata["failed"].value == f"playlist {broken}: the source answered nonsense"
+    assert metadata["failed"].value == f"playlist {broken_id}: the source answered nonsense"
     assert metadata["playlist"].value == "" and metadata["snapshot_id"].value == ""
     status = instance.get_status_by_partition(clusters_page.key, small_playlists, playlist_partitions)
     assert status == {key: AssetPartitionStatus.FAILED if key == broken else AssetPartitionStatus.MATERIALIZED for key in small_playlists}
     assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in (page, image)} == before
     logged = [entry.user_message for entry in instance.all_logs(result.run_id)]
-    assert f"Playlist {broken} failed in raw_tracks: playlist {broken}: the source answered nonsense" in logged
+    assert f"Playlist {broken} failed in raw_tracks: playlist {broken_id}: the source answered nonsense" in logged
     raw = dg.AssetRecordsFilter(asset_key=dg.AssetKey("raw_tracks"), asset_partitions=[broken])
     [record] = instance.fetch_materializations(raw, limit=1).records
     assert record.asset_materialization.metadata["failed"].value.endswith("the source answered nonsense")
@@ -194,7 +196,7 @@ def test_every_demo_playlist_in_runs_of_two_gets_its_page_once(instance, resourc
         start = run.tags.get("dagster/asset_partition_range_start", run.tags.get("dagster/partition"))
         end = run.tags.get("dagster/asset_partition_range_end", start)
         covered += order[order.index(start) : order.index(end) + 1]
-    assert covered == order and sorted(order) == sorted(p.id for p in demo_playlists.values())
+    assert covered == order and sorted(order) == sorted(map(playlist_key, demo_playlists.values()))
     materialized = instance.get_materialized_partitions(clusters_page.key)
     assert materialized == set(order)
     assert len(list(Path(resources["output"].path).glob("playlists/*/clusters.md"))) == len(demo_playlists)

@@ -8,12 +8,15 @@ import pytest
 
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, clusters_page
 from playlist_assets.assets.checks import PAGE_CHECK_SPECS, broken_links, count_problems, scatter_problems
-from playlist_assets.definitions import defs as project_defs
+from playlist_assets.definitions import defs as project_definitions
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, range_tags, refresh_job
+from playlist_assets.partitions import add_playlist_partitions, playlist_key
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import FOUR_GENRES, TWO_TRACKS
 from playlist_assets_tests.conftest import demo_resources
 from playlist_assets_tests.test_backfill import SmallLibrary
+
+project_defs = project_definitions()
 
 CHECKS = {"page_links_resolve", "scatter_is_a_png", "page_lists_every_track"}
 
@@ -31,15 +34,15 @@ def single_runs(tmp_path_factory):
     """International Pop (clustered) and a playlist too small to cluster, each in a run of its own, with the checks."""
     root = tmp_path_factory.mktemp("checked")
     resources = demo_resources(root)
-    playlists = {playlist.name: playlist.id for playlist in DemoSource().list_playlists()}
+    playlists = {playlist.name: playlist for playlist in DemoSource().list_playlists()}
     with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("playlists", [playlists["International Pop"], playlists[TWO_TRACKS]])
+        add_playlist_partitions(instance, [playlists["International Pop"], playlists[TWO_TRACKS]])
         dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
         yield {
             name: dg.materialize(
                 ALL_ASSETS,
                 selection=PLAYLIST_ASSETS,
-                partition_key=playlists[name],
+                partition_key=playlist_key(playlists[name]),
                 instance=instance,
                 resources=resources,
             )
@@ -128,8 +131,7 @@ def check_statuses(instance, keys) -> dict[tuple[str, str], str]:
 def test_a_run_over_several_playlists_records_each_checks_result_on_each_playlist(
     instance, resources, demo_playlists, monkeypatch
 ):
-    keys = [demo_playlists[FOUR_GENRES].id, demo_playlists[TWO_TRACKS].id]
-    instance.add_dynamic_partitions("playlists", keys)
+    keys = add_playlist_partitions(instance, [demo_playlists[FOUR_GENRES], demo_playlists[TWO_TRACKS]])
     job = definitions(resources).resolve_job_def(refresh_job.name)
     dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
     run = job.execute_in_process(instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys))
@@ -138,7 +140,7 @@ def test_a_run_over_several_playlists_records_each_checks_result_on_each_playlis
     assert all(evaluation.passed for evaluation in checked.values())
     assert set(check_statuses(instance, keys).values()) == {"SUCCEEDED"}  # not "Skipped"
 
-    monkeypatch.setattr("playlist_assets.assets.playlists.render_scatter", lambda *_: b"GIF89a...")
+    monkeypatch.setattr("playlist_assets.writers.files.render_scatter", lambda *_: b"GIF89a...")
     rerun = job.execute_in_process(
         instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys), raise_on_error=False
     )
@@ -156,8 +158,7 @@ def test_a_run_over_several_playlists_records_each_checks_result_on_each_playlis
 
 
 def test_a_playlist_that_failed_gets_no_passing_check(instance, resources, demo_playlists):
-    keys = [demo_playlists[FOUR_GENRES].id, demo_playlists[TWO_TRACKS].id]
-    instance.add_dynamic_partitions("playlists", keys)
+    keys = add_playlist_partitions(instance, [demo_playlists[FOUR_GENRES], demo_playlists[TWO_TRACKS]])
     dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
     job = definitions({**resources, "source": SmallLibrary(broken=TWO_TRACKS)}).resolve_job_def(refresh_job.name)
     run = job.execute_in_process(

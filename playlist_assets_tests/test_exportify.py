@@ -13,7 +13,7 @@ import pytest
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
 from playlist_assets.features import ExportFeatures, FeatureChain
 from playlist_assets.jobs import LIKED_KEYS
-from playlist_assets.partitions import check_playlist_id
+from playlist_assets.partitions import add_playlist_partitions, check_playlist_id, playlist_key
 from playlist_assets.sources import ExportifySource
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS, track_frame
 
@@ -203,11 +203,11 @@ def test_the_graph_on_an_exportify_folder_places_tracks_and_fails_only_the_bad_f
     source = ExportifySource(path=str(tmp_path / "lib"))
     resources = {**resources, "source": source, "features": FeatureChain(export=ExportFeatures())}
     playlists = by_name(source)
-    instance.add_dynamic_partitions("playlists", [p.id for p in playlists.values()])
+    add_playlist_partitions(instance, playlists.values())
     assert dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources).success
 
     good = dg.materialize(
-        ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=playlists["Two Groups"].id, instance=instance, resources=resources
+        ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=playlist_key(playlists["Two Groups"]), instance=instance, resources=resources
     )
     page = Path(good.output_for_node("clusters_page")).read_text(encoding="utf-8")
     features = good.output_for_node("track_features")
@@ -221,7 +221,7 @@ def test_the_graph_on_an_exportify_folder_places_tracks_and_fails_only_the_bad_f
     broken = dg.materialize(
         ALL_ASSETS,
         selection=PLAYLIST_ASSETS,
-        partition_key=playlists["Broken"].id,
+        partition_key=playlist_key(playlists["Broken"]),
         instance=instance,
         resources=resources,
         raise_on_error=False,

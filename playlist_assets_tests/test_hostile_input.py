@@ -19,6 +19,7 @@ from playlist_assets.jobs import LIKED_KEYS
 from playlist_assets.render import escape_cell
 from playlist_assets.resources import OutputFolder
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.conftest import add_partitions
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, episode_item, item, local_item, track
 
 HOSTILE_NAMES = [
@@ -120,18 +121,19 @@ def corpus_run(tmp_path_factory):
             "output": OutputFolder(path=str(root / "output")),
             "io_manager": PartitionedPickleIOManager(base_dir=str(root / "storage")),
         }
-        instance.add_dynamic_partitions("playlists", list(cases.values()))
+        names = {playlist_id: account.playlists[playlist_id]["name"] for playlist_id in cases.values()}
+        keys = dict(zip(cases, add_partitions(instance, names)))
         dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
         runs = {
             case: dg.materialize(
                 ALL_ASSETS,
                 selection=PLAYLIST_ASSETS,
-                partition_key=playlist_id,
+                partition_key=key,
                 instance=instance,
                 resources=resources,
                 raise_on_error=False,
             )
-            for case, playlist_id in cases.items()
+            for case, key in keys.items()
         }
         yield root, runs, account
 
@@ -229,7 +231,7 @@ def test_odd_items_are_counted_and_tracks_without_art_or_link_render_without_the
 def test_a_playlist_id_that_is_not_base62_fails_naming_it(tmp_path):
     with FakeSpotifyAccount() as account, dg.instance_for_test() as instance:
         bad_id = "../../etc/passwd______"
-        instance.add_dynamic_partitions("playlists", [bad_id])
+        [key] = add_partitions(instance, {bad_id: "passwd"})
         resources = {
             "source": account.source(tmp_path),
             "features": StaticFeatures(table="{}"),
@@ -237,7 +239,7 @@ def test_a_playlist_id_that_is_not_base62_fails_naming_it(tmp_path):
             "io_manager": PartitionedPickleIOManager(base_dir=str(tmp_path / "storage")),
         }
         run = dg.materialize(
-            ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=bad_id, instance=instance, resources=resources,
+            ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=key, instance=instance, resources=resources,
             raise_on_error=False,
         )
         assert not run.success
@@ -258,10 +260,10 @@ def test_a_playlist_of_10000_tracks_is_read_in_200_pages_clustered_and_listed_wh
             "output": OutputFolder(path=str(tmp_path / "output")),
             "io_manager": PartitionedPickleIOManager(base_dir=str(tmp_path / "storage")),
         }
-        instance.add_dynamic_partitions("playlists", [playlist_id])
+        [key] = add_partitions(instance, {playlist_id: "Ten thousand"})
         dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
         run = dg.materialize(
-            ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=playlist_id, instance=instance, resources=resources
+            ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=key, instance=instance, resources=resources
         )
         assert len(account.paths(f"/v1/playlists/{playlist_id}/items")) == 200
         assert run.output_for_node("track_clusters").k == 3

@@ -9,6 +9,7 @@ import pytest
 from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS, PLAYLIST_ASSETS, clusters_page, playlists_index
 from playlist_assets.assets.checks import broken_links
 from playlist_assets.jobs import LIKED_KEYS
+from playlist_assets.partitions import add_playlist_partitions, playlist_key
 from playlist_assets.render.index import (
     FAILED,
     INDEX_HEADER,
@@ -84,25 +85,27 @@ def library(tmp_path_factory):
     refreshed, and the index built (with its check) on a source that left out a playlist."""
     root = tmp_path_factory.mktemp("index")
     resources = demo_resources(root, DemoSourceLeavingOut())
-    ids = {playlist.name: playlist.id for playlist in DemoSource().list_playlists()}
+    playlists = {playlist.name: playlist for playlist in DemoSource().list_playlists()}
+    keys = {name: playlist_key(playlist) for name, playlist in playlists.items()}
     with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("playlists", [ids["International Pop"], ids[TWO_TRACKS], "N" * 22])
+        add_playlist_partitions(instance, [playlists["International Pop"], playlists[TWO_TRACKS]])
+        instance.add_dynamic_partitions("playlists", ["never_refreshed"])
         dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
         for name in ("International Pop", TWO_TRACKS):
-            dg.materialize(ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=ids[name], instance=instance, resources=resources)
+            dg.materialize(ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=keys[name], instance=instance, resources=resources)
         instance.report_runless_asset_event(
             dg.AssetObservation(
                 clusters_page.key,
-                partition=ids["International Pop"],
+                partition=keys["International Pop"],
                 metadata={"playlist": "International Pop", "failed": FAILURE, "snapshot_id": "a newer snapshot"},
             )
         )
         result = dg.materialize([*ALL_ASSETS, *ALL_CHECKS], selection=[playlists_index], instance=instance, resources=resources)
-        yield root / "output", result, ids
+        yield root / "output", result, keys
 
 
 def test_the_index_shows_each_playlist_with_its_state(library):
-    output, result, ids = library
+    output, result, keys = library
     index = (output / "index.md").read_text(encoding="utf-8")
     rows = {cells[0]: cells for cells in table_rows(index)}
     pop = rows["[International Pop](playlists/international_pop_d8ae6175/clusters.md)"]
@@ -111,24 +114,25 @@ def test_the_index_shows_each_playlist_with_its_state(library):
     two = next(cells for name, cells in rows.items() if name.startswith(f"[{TWO_TRACKS}]"))
     assert two[1] == "not clustered: 2 tracks: too few to cluster (at least 8 needed)"
     assert rows["Discover Weekly"][1] == "left out: not owned or collaborative"
-    assert rows["N" * 22][1] == "not refreshed yet"
+    assert rows[r"never\_refreshed"][1] == "not refreshed yet"  # named by its key, escaped as every name
     assert list(rows) == sorted(rows, key=lambda cell: cell.strip("[").casefold())
     assert "4 playlists: not clustered: 1, failed: 1, left out: 1, not refreshed yet: 1." in index
 
 
 def test_the_index_metadata_maps_partition_keys_to_names_and_states(library):
-    _, result, ids = library
+    _, result, keys = library
     (materialization,) = result.asset_materializations_for_node("playlists_index")
     table = materialization.metadata["playlists"].value
     by_key = {record.data["partition"]: record.data for record in table.records}
-    assert by_key[ids["International Pop"]]["playlist"] == "International Pop"
-    assert by_key[ids["International Pop"]]["state"].startswith("failed: ")
-    assert by_key[ids[TWO_TRACKS]]["page"].endswith("clusters.md")
+    assert keys["International Pop"] == "international_pop_d8ae6175"
+    assert by_key[keys["International Pop"]]["playlist"] == "International Pop"
+    assert by_key[keys["International Pop"]]["state"].startswith("failed: ")
+    assert by_key[keys[TWO_TRACKS]]["page"].endswith("clusters.md")
     assert materialization.metadata["states"].value == {FAILED: 1, LEFT_OUT: 1, NOT_CLUSTERED: 1, "not refreshed yet": 1}
 
 
 def test_the_index_check_passes_and_fails_on_a_broken_link(library, tmp_path):
-    output, result, ids = library
+    output, result, _ = library
     (check,) = result.get_asset_check_evaluations()
     assert check.check_name == "index_links_resolve" and check.passed
     page = next((output / "playlists").glob("two_tracks_*")) / "clusters.md"

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import yaml
 
+from playlist_assets.model import PlaylistInfo
 from playlist_assets_tests.postgres import ON_BOTH_STORAGES, postgres_storage
 
 PROJECT = Path(__file__).resolve().parents[1]
 
-#: Materializes playlist argv[4] into argv[1] (output) with storage in argv[2]. With argv[3] == "hang",
+#: Materializes playlist argv[4] (named argv[5]) into argv[1] (output) with storage in argv[2]. With argv[3] == "hang",
 #: the write of the page's temporary file stops half-way, says so on stdout and waits to be killed.
 RUN_PLAYLIST = textwrap.dedent(
     """
@@ -22,12 +23,14 @@ RUN_PLAYLIST = textwrap.dedent(
     from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
     from playlist_assets.features import DemoFeatures
     from playlist_assets.jobs import LIKED_KEYS
-    from playlist_assets.render import paths
+    from playlist_assets.model import PlaylistInfo
+    from playlist_assets.partitions import add_playlist_partitions
     from playlist_assets.resources import OutputFolder
     from playlist_assets.sources import DemoSource
     from playlist_assets.storage import PartitionedPickleIOManager
+    from playlist_assets.writers import files
 
-    output, home, mode, playlist_id = sys.argv[1:5]
+    output, home, mode, playlist_id, name = sys.argv[1:6]
 
     class HalfWrittenFile:
         def __init__(self, file):
@@ -49,7 +52,7 @@ RUN_PLAYLIST = textwrap.dedent(
         return HalfWrittenFile(file) if ".clusters.md." in str(path) else file
 
     if mode == "hang":
-        paths.open = open_page_half_way
+        files.open = open_page_half_way
     resources = {
         "source": DemoSource(),
         "features": DemoFeatures(),
@@ -57,16 +60,16 @@ RUN_PLAYLIST = textwrap.dedent(
         "io_manager": PartitionedPickleIOManager(base_dir=home + "/storage"),
     }
     instance = dg.DagsterInstance.from_config(home)  # SQLite in home, or the storage its dagster.yaml names
-    instance.add_dynamic_partitions("playlists", [playlist_id])
+    [key] = add_playlist_partitions(instance, [PlaylistInfo(id=playlist_id, name=name, snapshot_id="")])
     dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
-    dg.materialize(ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=playlist_id, instance=instance, resources=resources)
+    dg.materialize(ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=key, instance=instance, resources=resources)
     print("done", flush=True)
     """
 )
 
 
-def run_playlist(playlist_id: str, output: Path, home: Path, mode: str = "normal") -> subprocess.Popen:
-    command = [sys.executable, "-c", RUN_PLAYLIST, str(output), str(home), mode, playlist_id]
+def run_playlist(playlist: PlaylistInfo, output: Path, home: Path, mode: str = "normal") -> subprocess.Popen:
+    command = [sys.executable, "-c", RUN_PLAYLIST, str(output), str(home), mode, playlist.id, playlist.name]
     return subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, text=True, env={**os.environ, "DAGSTER_HOME": ""})
 
 
@@ -76,17 +79,17 @@ def outputs(output: Path) -> dict[str, bytes]:
 
 @ON_BOTH_STORAGES
 def test_killed_while_writing_the_page_keeps_the_previous_outputs_and_the_next_run_completes(tmp_path, demo_playlists, storage):
-    playlist_id = demo_playlists["International Pop"].id
+    playlist = demo_playlists["International Pop"]
     output, home = tmp_path / "output", tmp_path / "home"
     home.mkdir()
     if storage:  # the runs' processes read the DAGSTER_PG_* variables the fixture set
         (home / "dagster.yaml").write_text(yaml.safe_dump(postgres_storage()))
-    first = run_playlist(playlist_id, output, home)
+    first = run_playlist(playlist, output, home)
     assert first.communicate(timeout=300)[0].endswith("done\n")
     before = outputs(output)
     assert any(name.endswith("clusters.md") for name in before) and any(name.endswith(".png") for name in before)
 
-    killed = run_playlist(playlist_id, output, home, mode="hang")
+    killed = run_playlist(playlist, output, home, mode="hang")
     try:
         assert killed.stdout.readline() == "half written\n"
         temporary = [name for name in outputs(output) if name not in before]
@@ -97,6 +100,6 @@ def test_killed_while_writing_the_page_keeps_the_previous_outputs_and_the_next_r
 
     assert {name: data for name, data in outputs(output).items() if name in before} == before
 
-    again = run_playlist(playlist_id, output, home)
+    again = run_playlist(playlist, output, home)
     assert again.communicate(timeout=300)[0].endswith("done\n")
     assert outputs(output) == before  # same bytes, and the killed run's temporary file is gone

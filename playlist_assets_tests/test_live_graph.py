@@ -18,10 +18,12 @@ from playlist_assets.definitions import library_resources
 from playlist_assets.features import FeatureChain, SpotifyAudioFeatures
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, range_tags, refresh_job
 from playlist_assets.render import page_path, playlist_slug, scatter_path
+from playlist_assets.render.paths import slug_suffix
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sensors import playlist_discovery_sensor
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.conftest import apply_partition_requests
 from playlist_assets_tests.postgres import ON_BOTH_STORAGES
 from playlist_assets_tests.reccobeats_stub import FakeReccoBeats
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, track
@@ -57,26 +59,20 @@ def tick(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.SensorResult:
     """One sensor evaluation, its partition requests applied to the instance as the daemon would."""
     resources = {name: defs.resources[name] for name in ("source", "output")}
     with dg.build_sensor_context(instance=instance, definitions=defs, resources=resources) as context:
-        result = playlist_discovery_sensor(context)
-    for request in result.dynamic_partitions_requests:
-        if isinstance(request, dg.AddDynamicPartitionsRequest):
-            instance.add_dynamic_partitions("playlists", list(request.partition_keys))
-        else:
-            for key in request.partition_keys:
-                instance.delete_dynamic_partition("playlists", key)
-    return result
+        return apply_partition_requests(instance, playlist_discovery_sensor(context))
 
 
 def run(defs: dg.Definitions, instance: dg.DagsterInstance, requests: list[dg.RunRequest]) -> None:
     """Execute the sensor's run requests: Liked Songs as asked, the playlists in one range run (the same
     per-playlist requests to Spotify as one run each, in a fraction of the time)."""
     job = defs.resolve_job_def(refresh_job.name)
-    keys = [request.partition_key for request in requests if request.partition_key]
+    requested = {request.partition_key for request in requests if request.partition_key}
     if any(request.asset_selection == LIKED_KEYS for request in requests):
         assert job.execute_in_process(instance=instance, asset_selection=LIKED_KEYS).success
-    if keys:
+    if requested:
         order = instance.get_dynamic_partitions("playlists")
-        assert keys == [key for key in order if key in keys]
+        keys = [key for key in order if key in requested]
+        assert keys == order[order.index(keys[0]) : order.index(keys[-1]) + 1]  # consecutive: one range covers them
         result = job.execute_in_process(instance=instance, asset_selection=PLAYLIST_KEYS, tags=range_tags(keys))
         assert result.success
 
@@ -116,7 +112,7 @@ def test_a_library_of_100_playlists_costs_the_minimum_of_requests_and_an_unchang
 
     changed = next(iter(sizes))
     account.playlists[changed]["snapshot_id"] = "snap-edited"
-    assert [r.partition_key for r in tick(defs, instance).run_requests] == [changed]
+    assert [r.partition_key for r in tick(defs, instance).run_requests] == [playlist_slug(changed, "Playlist 0")]
     assert len(account.paths()) - first_run == 2 * listing
 
 
@@ -138,7 +134,7 @@ def test_renamed_and_deleted_playlists_leave_no_stale_page(account, live, tmp_pa
     result = tick(defs, instance)
     run(defs, instance, result.run_requests)
 
-    assert instance.get_dynamic_partitions("playlists") == [renamed]
+    assert instance.get_dynamic_partitions("playlists") == [playlist_slug(renamed, "After")] == ["after_" + slug_suffix(renamed)]
     assert not doomed_page.parent.exists()
     assert not old_page.parent.exists() and not old_image.parent.parent.exists()
     new_page = page_path(output, playlist_slug(renamed, "After"))
@@ -161,11 +157,10 @@ def test_the_command_line_refreshes_a_live_account_configured_through_environmen
 
 
 def page_metadata(instance: dg.DagsterInstance, playlist_id: str) -> dict:
-    """The metadata of the latest page written for ``playlist_id``."""
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=clusters_page.key, asset_partitions=[playlist_id]), limit=1
-    ).records
-    return records[0].asset_materialization.metadata
+    """The metadata of the latest page written for the playlist ``playlist_id`` (whatever its partition key)."""
+    records = instance.fetch_materializations(clusters_page.key, limit=1000).records  # newest first
+    pages = [record.asset_materialization.metadata for record in records]
+    return next(metadata for metadata in pages if metadata["playlist_id"].value == playlist_id)
 
 
 def items_pages(n: int) -> int:

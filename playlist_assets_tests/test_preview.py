@@ -6,13 +6,15 @@ import pytest
 
 from playlist_assets.analysis import cluster_features
 from playlist_assets.assets.checks import listed_tracks
-from playlist_assets.assets.playlists import render_page
-from playlist_assets.definitions import defs
+from playlist_assets.definitions import defs as project_definitions
 from playlist_assets.features import DemoFeatures
 from playlist_assets.render.markdown import TABLE_HEADER
 from playlist_assets.render.preview import ui_preview
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import EMPTY, TWO_TRACKS
+from playlist_assets.writers.files import render_page
+
+defs = project_definitions()
 
 
 def page_of(playlist, image_link="../../images/clusters_scatter.png") -> tuple[str, object]:

@@ -20,8 +20,8 @@ from playlist_assets.render import (
     render_clusters_page,
     render_scatter,
     scatter_path,
-    write_atomically,
 )
+from playlist_assets.writers.files import write_atomically
 
 HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
 SEPARATOR = "|:---|:---|:---|:---|:---|:---|:---|"
@@ -321,14 +321,6 @@ def test_paths_and_relative_link(tmp_path):
     assert page == tmp_path / "playlists" / "pop_12345678" / "clusters.md"
     assert image == tmp_path / "images" / "playlists" / "pop_12345678" / "clusters" / "clusters_scatter.png"
     assert relative_link(page, image) == "../../images/playlists/pop_12345678/clusters/clusters_scatter.png"
-
-
-def test_write_atomically_replaces_and_leaves_no_temp_file(tmp_path):
-    target = tmp_path / "a" / "b" / "page.md"
-    write_atomically(target, b"old")
-    write_atomically(target, b"new")
-    assert target.read_bytes() == b"new"
-    assert [path.name for path in target.parent.iterdir()] == ["page.md"]
 
 
 # --- scatter ---

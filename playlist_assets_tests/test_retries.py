@@ -7,12 +7,13 @@ import dagster as dg
 import pytest
 
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
-from playlist_assets.assets.library import NETWORK_RETRY_POLICY
+from playlist_assets.assets.settings import NETWORK_RETRY_POLICY
 from playlist_assets.features import SpotifyAudioFeatures
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, range_tags, refresh_job
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import web_api
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.conftest import add_partitions
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, track
 from playlist_assets_tests.stub_http import StubResponse
 
@@ -61,11 +62,11 @@ def test_a_5xx_beyond_the_clients_attempts_is_retried_by_dagster_and_the_run_suc
     account.fail(f"/v1/playlists/{playlist}/items", StubResponse(status=502))
     account.fail("/v1/audio-features", StubResponse(status=503))
     resources = graph_resources(account, tmp_path)
-    instance.add_dynamic_partitions("playlists", [playlist])
+    [key] = add_partitions(instance, {playlist: "mix"})
 
     liked = dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
     run = dg.materialize(
-        ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=playlist, instance=instance, resources=resources
+        ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=key, instance=instance, resources=resources
     )
 
     assert liked.success and run.success
@@ -77,11 +78,11 @@ def test_a_5xx_beyond_the_clients_attempts_is_retried_by_dagster_and_the_run_suc
     assert set(run.output_for_node("track_features")["source"]) == {"spotify audio-features"}
 
 
-@pytest.mark.parametrize("fault", ["rate limit beyond the cap", "no login", "bad partition key"])
+@pytest.mark.parametrize("fault", ["rate limit beyond the cap", "no login", "bad playlist id"])
 def test_an_error_retrying_cannot_fix_fails_the_step_at_once(account, tmp_path, instance, fault):
     playlist = add_playlist(account, "mix")
     resources = graph_resources(account, tmp_path)
-    asked = []  # no login, bad key: no request
+    asked = []  # no login, bad id: no request
     if fault == "rate limit beyond the cap":
         account.fail(f"/v1/playlists/{playlist}/items", RATE_LIMITED)
         expected = "try again after "
@@ -92,10 +93,10 @@ def test_an_error_retrying_cannot_fix_fails_the_step_at_once(account, tmp_path, 
     else:
         playlist = "not-a-playlist"
         expected = "'not-a-playlist' is not a Spotify id"
-    instance.add_dynamic_partitions("playlists", [playlist])
+    [key] = add_partitions(instance, {playlist: "mix"})
 
     run = dg.materialize(
-        ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=playlist, instance=instance, resources=resources,
+        ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=key, instance=instance, resources=resources,
         raise_on_error=False,
     )
 
@@ -109,10 +110,10 @@ def test_an_error_retrying_cannot_fix_fails_the_step_at_once(account, tmp_path, 
 def test_in_a_run_of_several_playlists_a_rate_limit_stops_the_calls_to_spotify_and_fails_the_rest(
     account, tmp_path, instance
 ):
-    keys = [add_playlist(account, name) for name in ("one", "two", "three")]
-    account.fail(f"/v1/playlists/{keys[1]}/items", RATE_LIMITED)
+    ids = [add_playlist(account, name) for name in ("one", "two", "three")]
+    account.fail(f"/v1/playlists/{ids[1]}/items", RATE_LIMITED)
     resources = graph_resources(account, tmp_path)
-    instance.add_dynamic_partitions("playlists", keys)
+    keys = add_partitions(instance, dict(zip(ids, ("one", "two", "three"))))
     job = dg.Definitions(assets=ALL_ASSETS, jobs=[refresh_job], resources=resources).resolve_job_def(refresh_job.name)
     assert job.execute_in_process(instance=instance, asset_selection=LIKED_KEYS).success
 
@@ -125,5 +126,5 @@ def test_in_a_run_of_several_playlists_a_rate_limit_stops_the_calls_to_spotify_a
     [failure] = run.get_step_failure_events()
     message = failure.step_failure_data.error.message
     assert failure.step_key == "clusters_page" and "3 of 3 playlists failed" in message and "try again after " in message
-    assert account.paths(f"/v1/playlists/{keys[1]}/items") == [f"/v1/playlists/{keys[1]}/items"]
-    assert account.paths(f"/v1/playlists/{keys[2]}") == [] and account.paths("/v1/audio-features") == []
+    assert account.paths(f"/v1/playlists/{ids[1]}/items") == [f"/v1/playlists/{ids[1]}/items"]
+    assert account.paths(f"/v1/playlists/{ids[2]}") == [] and account.paths("/v1/audio-features") == []

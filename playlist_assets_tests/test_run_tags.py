@@ -5,14 +5,15 @@ import datetime
 import dagster as dg
 
 from playlist_assets.assets import clusters_page, liked_tracks
-from playlist_assets.definitions import defs
-from playlist_assets.jobs import NAMES_SHOWN, PLAYLIST_TAG, PLAYLISTS_TAG, name_tags
-from playlist_assets.partitions import playlist_partitions
+from playlist_assets.definitions import defs as project_definitions
+from playlist_assets.jobs import NAMES_SHOWN, PLAYLIST_TAG, PLAYLISTS_TAG, RANGE_END, RANGE_START, name_tags
+from playlist_assets.partitions import add_playlist_partitions, playlist_key, playlist_partitions
 from playlist_assets.resources import OutputFolder
-from playlist_assets.run_names import RANGE_END, RANGE_START, playlist_names_on_runs, run_playlists
 from playlist_assets.schedules import refresh_schedule
-from playlist_assets.sensors import playlist_discovery_sensor
+from playlist_assets.sensors import playlist_discovery_sensor, playlist_names_on_runs, run_playlists
 from playlist_assets.sources import DemoSource
+
+defs = project_definitions()
 
 
 def test_one_playlist_is_named_and_many_are_listed_up_to_a_length():
@@ -30,21 +31,21 @@ def test_the_sensor_names_the_playlist_of_each_run(instance):
     instance.report_runless_asset_event(dg.AssetMaterialization(liked_tracks.key))
     resources = {"source": DemoSource(), "output": OutputFolder(path="unused-output")}
     result = playlist_discovery_sensor(dg.build_sensor_context(instance=instance, resources=resources, definitions=defs))
-    names = {playlist.id: playlist.name for playlist in DemoSource().list_playlists()}
+    names = {playlist_key(playlist): playlist.name for playlist in DemoSource().list_playlists()}
     assert {request.partition_key: request.tags[PLAYLIST_TAG] for request in result.run_requests} == names
 
 
 def test_the_schedule_names_the_playlists_of_each_run_as_their_pages_recorded(instance):
     playlists = DemoSource().list_playlists()
-    instance.add_dynamic_partitions("playlists", [playlist.id for playlist in playlists])
+    add_playlist_partitions(instance, playlists)
     for playlist in playlists:
-        page = dg.AssetMaterialization(clusters_page.key, partition=playlist.id, metadata={"playlist": playlist.name})
+        page = dg.AssetMaterialization(clusters_page.key, partition=playlist_key(playlist), metadata={"playlist": playlist.name})
         instance.report_runless_asset_event(page)
     when = datetime.datetime(2026, 12, 1, 6, tzinfo=datetime.UTC)
     requests = list(refresh_schedule(dg.build_schedule_context(instance=instance, scheduled_execution_time=when)))
     (playlist_run,) = [request for request in requests if PLAYLISTS_TAG in request.tags]
     listed = playlist_run.tags[PLAYLISTS_TAG]
-    names = {playlist.id: playlist.name for playlist in playlists}
+    names = {playlist_key(playlist): playlist.name for playlist in playlists}
     first, second = instance.get_dynamic_partitions("playlists")[:2]
     assert listed.startswith(f"{names[first]}, {names[second]}, ")
 

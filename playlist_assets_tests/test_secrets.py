@@ -23,6 +23,7 @@ from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
 from playlist_assets.jobs import LIKED_KEYS
 from playlist_assets.resources import OutputFolder
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets_tests.conftest import add_partitions
 from playlist_assets_tests.postgres import ON_BOTH_STORAGES, postgres_storage, table_cells
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, track
 from playlist_assets_tests.stub_http import StubResponse
@@ -88,16 +89,16 @@ def test_no_secret_is_written_logged_or_raised_by_a_run(tmp_path, caplog, monkey
             "output": OutputFolder(path=str(tmp_path / "output")),
             "io_manager": PartitionedPickleIOManager(base_dir=str(tmp_path / "storage")),
         }
-        instance.add_dynamic_partitions("playlists", [retried, unlabelled, limited])
+        keys = add_partitions(instance, {retried: "retried", unlabelled: "unlabelled", limited: "limited"})
 
         with caplog.at_level(logging.DEBUG):
             runs = [dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)]
-            for playlist in (retried, unlabelled, limited):
+            for key in keys:
                 runs.append(
                     dg.materialize(
                         ALL_ASSETS,
                         selection=PLAYLIST_ASSETS,
-                        partition_key=playlist,
+                        partition_key=key,
                         instance=instance,
                         resources=resources,
                         raise_on_error=False,

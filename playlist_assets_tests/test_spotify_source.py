@@ -29,6 +29,7 @@ from playlist_assets.sources.spotify_client import (
     SpotifyRefused,
     SpotifyUnavailable,
 )
+from playlist_assets_tests.conftest import add_partitions
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, episode_item, local_item, track
 from playlist_assets_tests.stub_http import StubResponse
 
@@ -123,11 +124,11 @@ def test_items_answering_403_make_an_unreadable_playlist_not_an_error(account, t
 def test_an_unreadable_playlist_gets_a_page_saying_so(account, tmp_path, instance, resources):
     playlist = account.add_playlist("Followed", [track("t1")], owner_id="someone")
     resources = {**resources, "source": account.source(tmp_path)}
-    instance.add_dynamic_partitions("playlists", [playlist])
+    [key] = add_partitions(instance, {playlist: "Followed"})
     dg.materialize(ALL_ASSETS, selection=LIKED_KEYS, instance=instance, resources=resources)
 
     result = dg.materialize(
-        ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=playlist, instance=instance, resources=resources
+        ALL_ASSETS, selection=PLAYLIST_ASSETS, partition_key=key, instance=instance, resources=resources
     )
 
     page = Path(result.output_for_node("clusters_page")).read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from playlist_assets.assets import ALL_ASSETS
+from playlist_assets.partitions import record_playlist_ids
 from playlist_assets.render import page_path, playlist_slug
 from playlist_assets_tests.postgres import fresh_database
 from playlist_assets_tests.servers import BACKFILL, LOCATION, PROJECT, Processes, free_port, graphql
@@ -100,7 +101,8 @@ def test_a_backfill_launched_through_the_webserver_runs_on_the_code_server_daemo
                 return entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
 
             processes.wait_for("the webserver and the code location", location_loaded, timeout=300)
-            keys = [playlist.id for playlist in demo_playlists.values()]
+            with dg.DagsterInstance.from_config(str(home)) as instance:  # the ids of the keys, as the sensor records them
+                keys = record_playlist_ids(instance, demo_playlists.values())
             for key in keys:
                 graphql(web_port, ADD_PARTITION, key=key)
             params = {"assetSelection": [{"path": asset.key.path} for asset in ALL_ASSETS], "partitionNames": keys}

@@ -22,6 +22,7 @@ import dagster as dg
 import pytest
 from PIL import Image
 
+from playlist_assets.partitions import playlist_key
 from playlist_assets.sources import DemoSource
 from playlist_assets_tests.servers import free_port
 
@@ -132,7 +133,9 @@ def page(ui):
         tab = browser.new_page(viewport={"width": 1400, "height": 1000}, base_url=ui)
         tab.set_default_timeout(60_000)
         tab.route(ART_CDN, lambda route: route.fulfill(body=cover, content_type="image/png"))
-        # The first visit's "Join the Dagster community" dialog, whenever it shows.
+        # The first visit's "Join the Dagster community" dialog: skipped already, as the UI remembers it (its
+        # localStorage entry), so that it cannot open over a menu being typed into; else skipped whenever it shows.
+        tab.add_init_script("window.localStorage.setItem('communityNux', JSON.stringify('1'))")
         tab.add_locator_handler(
             tab.get_by_text("Join the Dagster community"), lambda: tab.get_by_role("button", name="Skip").click()
         )
@@ -205,8 +208,8 @@ def pending_backfills(instance) -> list:
     return [backfill for backfill in instance.get_backfills() if backfill.status.name == "REQUESTED"]
 
 
-def demo_ids() -> dict[str, str]:
-    return {playlist.name: playlist.id for playlist in DemoSource().list_playlists()}
+def demo_keys() -> dict[str, str]:
+    return {playlist.name: playlist_key(playlist) for playlist in DemoSource().list_playlists()}
 
 
 def test_the_graph_of_the_playlists_group_renders(page, shots):
@@ -216,8 +219,11 @@ def test_the_graph_of_the_playlists_group_renders(page, shots):
             page.get_by_text(name, exact=True).first.wait_for()
 
 
-def test_the_partitions_are_listed_and_a_playlist_is_found_by_name(page, shots):
-    pop = demo_ids()["International Pop"]
+def test_the_partitions_are_listed_and_a_playlist_is_found_by_typing_its_name(page, shots):
+    from playwright.sync_api import expect
+
+    pop = demo_keys()["International Pop"]
+    assert pop == "international_pop_d8ae6175"
     with step(page, shots, "2-index-names"):
         page.goto("/assets/playlists_index")
         page.get_by_text("International Pop").first.wait_for()
@@ -225,20 +231,27 @@ def test_the_partitions_are_listed_and_a_playlist_is_found_by_name(page, shots):
         assert pop in row.inner_text()
     with step(page, shots, "3-partitions"):
         page.goto("/assets/clusters_page?view=partitions")
-        page.get_by_text(f"Materialized ({len(demo_ids())})").wait_for()
-        page.get_by_placeholder("Filter by name…").fill(pop)
+        page.get_by_text(f"Materialized ({len(demo_keys())})").wait_for()
+        page.get_by_text(demo_keys()["Four Corners"]).first.wait_for()
+        page.get_by_placeholder("Filter by name…").fill("international")
+        expect(page.get_by_text(demo_keys()["Four Corners"])).to_have_count(0)  # the others are filtered out
         page.get_by_text(pop).first.click()
         page.get_by_text("International Pop").first.wait_for()
 
 
 def test_one_playlist_is_materialized_from_the_ui_and_its_preview_shows_album_art(page, shots, environment):
-    pop = demo_ids()["International Pop"]
+    from playwright.sync_api import expect
+
+    pop = demo_keys()["International Pop"]
     with step(page, shots, "4-launch-one"):
         page.goto("/assets/clusters_page?view=partitions")
         page.get_by_role("button", name="Materialize…").click()
         page.get_by_text("Select a partition or create one").click()
-        page.keyboard.type(pop)
-        page.get_by_role("menuitem", name=pop).click()
+        page.keyboard.type("international")
+        found = page.get_by_role("menuitem", name=pop)
+        found.wait_for()
+        expect(page.get_by_role("menuitem", name=demo_keys()["Four Corners"])).to_have_count(0)  # the others not
+        found.click()
         page.keyboard.press("Escape")
         launched = time.time()
         page.get_by_role("button", name="Launch 1 run").click()
@@ -278,7 +291,7 @@ def test_a_backfill_of_every_playlist_is_launched_from_the_ui(page, shots, envir
         page.goto(f"/runs/b/{backfill_id(environment)}")
         page.get_by_text("Succeeded").first.wait_for()
         summary = " ".join(page.locator("body").inner_text().split())
-        assert f"Partition selection {len(demo_ids())} partitions" in summary and "100% completed" in summary
+        assert f"Partition selection {len(demo_keys())} partitions" in summary and "100% completed" in summary
     with step(page, shots, "10-index-rebuilt"):
         wait_for_index(environment, launched)
         page.goto("/assets/playlists_index")
@@ -286,7 +299,7 @@ def test_a_backfill_of_every_playlist_is_launched_from_the_ui(page, shots, envir
 
 
 def test_the_page_checks_then_show_passed_for_every_playlist(page, shots):
-    playlists = len(demo_ids())
+    playlists = len(demo_keys())
     with step(page, shots, "11-checks"):
         page.goto("/assets/clusters_page?view=checks")
         for check in PAGE_CHECKS:

@@ -8,7 +8,6 @@ page was not written in the run gets no result (its checks show as not executed 
 
 import html
 import re
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -16,15 +15,10 @@ from urllib.parse import unquote, urlsplit
 import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluationTargetMaterializationData
 
-from playlist_assets.assets.each_playlist import CLUSTERS_PAGE
+from playlist_assets.instance_queries import latest_pages
 from playlist_assets.model import Clustering, PlaylistTracks
 from playlist_assets.partitions import playlist_partitions
 from playlist_assets.render.markdown import SCATTER_ALT, TABLE_HEADER, TABLE_SEPARATOR
-
-# Dagster warns at import that partitioned asset checks are in preview; said once here.
-warnings.filterwarnings(
-    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
-)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -106,7 +100,7 @@ def check_results(
 ) -> Iterator[dg.Output | dg.AssetCheckEvaluation]:
     """Each check's result on each page written in the step, on that playlist's partition.
 
-    ``problems``: playlist id -> (its name, ``page_problems`` of its page). Dagster's ``AssetCheckResult``
+    ``problems``: partition key -> (its playlist's name, ``page_problems`` of its page). Dagster's ``AssetCheckResult``
     records one result per step; a step over several playlists yields an evaluation per partition instead,
     and the (valueless) output that tells Dagster the check ran.
     """
@@ -136,13 +130,9 @@ def _written_pages(
     """
     if not keys:
         return {}
-    latest = instance.get_latest_storage_id_by_partition(CLUSTERS_PAGE, dg.DagsterEventType.ASSET_MATERIALIZATION, keys)
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=CLUSTERS_PAGE, storage_ids=list(latest.values())), limit=len(latest)
-    ).records
     return {
-        record.partition_key: AssetCheckEvaluationTargetMaterializationData(
+        key: AssetCheckEvaluationTargetMaterializationData(
             storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
         )
-        for record in records
+        for key, record in latest_pages(instance, keys).items()
     }

@@ -1,28 +1,39 @@
 """A step over one playlist or several: each playlist built on its own, and a failing playlist failing alone.
 
-See ``for_each_playlist`` and, for the page that says a playlist is done, ``assets.playlists.clusters_page``.
+See ``playlist_outputs`` and, for the page that says a playlist is done, ``assets.page.clusters_page``.
 """
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from typing import Any, TypeVar, Union
 
 import dagster as dg
 
 from playlist_assets import rate_limit
 from playlist_assets.model import PlaylistFailed, PlaylistTracks
+from playlist_assets.page_record import failure_observation
 from playlist_assets.sources.spotify_client import SpotifyRateLimited
 
-#: A partitioned asset's value in a step: the playlist's value when the step covers one playlist, a dict
-#: of values by playlist id when it covers several (Dagster cannot type-check "one or the other").
-ByPlaylist = Any
+T = TypeVar("T")
 
-CLUSTERS_PAGE = dg.AssetKey("clusters_page")
+#: A per-playlist value as a step receives it: the playlist's value when the step covers one playlist; when it
+#: covers several, a dict by partition key, in which a playlist that failed earlier in the run is its PlaylistFailed.
+ByPlaylist = Union[T, dict[str, Union[T, PlaylistFailed]]]
 
 
-def failure_event(key: str, failed: PlaylistFailed) -> dg.AssetObservation:
-    """What records a playlist's failure for the index and the command line (an observation on clusters_page)."""
-    metadata = {"playlist": failed.playlist, "failed": failed.reason, "snapshot_id": failed.snapshot_id}
-    return dg.AssetObservation(asset_key=CLUSTERS_PAGE, partition=key, metadata=metadata)
+def by_playlist(value_type: type | tuple[type, ...], name: str) -> dg.AssetIn:
+    """The input of a ``ByPlaylist[value_type]``, checked as such (Dagster cannot check a Union annotation itself)."""
+
+    def check(_, value: Any) -> bool:
+        values = value.values() if isinstance(value, dict) else [value]
+        return all(isinstance(one, value_type) or isinstance(one, PlaylistFailed) for one in values)
+
+    return dg.AssetIn(dagster_type=dg.DagsterType(check, name=name, description=f"{name}: one, or by playlist"))
+
+
+def shaped_as_inputs(keys: Sequence[str], by_key: Mapping[str, T]) -> ByPlaylist[T]:
+    """``by_key`` shaped as a step over ``keys`` receives its inputs: the one value, or the dict."""
+    return by_key[keys[0]] if len(keys) == 1 else dict(by_key)
 
 
 def _failure(error: Exception, inputs: dict[str, Any]) -> PlaylistFailed:
@@ -34,65 +45,63 @@ def _failure(error: Exception, inputs: dict[str, Any]) -> PlaylistFailed:
     return PlaylistFailed(reason or type(error).__name__, tracks.playlist.display_name, tracks.playlist.snapshot_id)
 
 
-def each_playlist(
+def playlist_results(
     context: dg.AssetExecutionContext, build: Callable[..., Any], calls_spotify: bool, inputs: dict[str, ByPlaylist]
 ) -> Iterator[tuple[str, Any] | dg.AssetObservation]:
-    """``(playlist id, build(playlist id, **its inputs))`` for each playlist of the step, or its ``PlaylistFailed``.
+    """``(partition key, build(**its inputs))`` for each playlist of the step, or its ``PlaylistFailed``.
 
     A playlist that failed in an earlier step is passed on without calling ``build``. In a step over one
     playlist, a failure yields its observation and raises (the step fails; its RetryPolicy may try again).
     A rate limit beyond the cap, here or kept from an earlier refresh, stops the calls to Spotify
-    (``calls_spotify``): every playlist not done yet fails with it, and it is kept in the instance.
+    (``calls_spotify``, see ``rate_limit.call_spotify``): every playlist not done yet fails with it.
     """
     keys = context.partition_keys
     single = len(keys) == 1
     limited = None
-    if calls_spotify and (until := rate_limit.waiting_until(context.instance)):
-        limited = PlaylistFailed(rate_limit.waiting_message(until))
     for key in keys:
         own = {name: value if single else value[key] for name, value in inputs.items()}
         failed = next((value for value in own.values() if isinstance(value, PlaylistFailed)), limited)
         if failed is None:
             try:
-                result = build(key, **own)
+                call = partial(build, **own)
+                result = rate_limit.call_spotify(context.instance, call) if calls_spotify else call()
             except Exception as error:
                 if isinstance(error, SpotifyRateLimited):
-                    rate_limit.remember(context.instance, error.until)
                     limited = PlaylistFailed(str(error))
                 if single:
-                    yield failure_event(key, _failure(error, own))
+                    yield failure_observation(key, _failure(error, own))
                     raise
                 failed = _failure(error, own)
             else:
                 yield key, result
                 continue
         if single:
-            yield failure_event(key, failed)
+            yield failure_observation(key, failed)
             raise dg.Failure(failed.reason, allow_retries=False)
         named = f"{failed.playlist} ({key})" if failed.playlist else key
         context.log.error(f"Playlist {named} failed in {context.asset_key.to_user_string()}: {failed.reason}")
         yield key, failed
 
 
-def for_each_playlist(
+def playlist_outputs(
     context: dg.AssetExecutionContext,
     build: Callable[..., tuple[Any, dict]],
-    summary: Callable[[dict[str, Any]], dict] | None = None,
+    run_totals: Callable[[dict[str, Any]], dict] | None = None,
     calls_spotify: bool = False,
     **inputs: ByPlaylist,
 ) -> Iterator[dg.Output | dg.AssetObservation]:
-    """Call ``build(playlist_id, **that playlist's inputs) -> (value, metadata)`` for each playlist of the step.
+    """The step's output: ``build(**a playlist's inputs) -> (value, metadata)`` for each playlist of the step.
 
-    One playlist: its value and metadata. Several: a dict of values by playlist id, with each playlist's
-    metadata on its own partition; or, when ``summary`` is given, ``summary(values)`` on the playlists that
+    One playlist: its value and metadata. Several: a dict of values by partition key, with each playlist's
+    metadata on its own partition; or, when ``run_totals`` is given, ``run_totals(values)`` on the playlists that
     did not fail, as figures over the run (recording per partition costs three instance queries per playlist
     and asset). A playlist that fails is passed on as a ``PlaylistFailed`` with "failed" metadata (see
-    ``each_playlist``): Dagster records a step's output for every playlist of the step, so intermediate assets
+    ``playlist_results``): Dagster records a step's output for every playlist of the step, so intermediate assets
     are recorded with the failure (their stored value stays the last good one, see ``storage.py``), and
     clusters_page, recorded per playlist, is where it counts.
     """
     values, metadata = {}, {}
-    for item in each_playlist(context, build, calls_spotify, inputs):
+    for item in playlist_results(context, build, calls_spotify, inputs):
         if isinstance(item, dg.AssetObservation):
             yield item
             continue
@@ -104,7 +113,7 @@ def for_each_playlist(
         return
     done = {key: value for key, value in values.items() if not isinstance(value, PlaylistFailed)}
     for key, playlist_metadata in metadata.items():
-        if summary is None or key not in done:
+        if run_totals is None or key not in done:
             context.add_asset_metadata(playlist_metadata, partition_key=key)
-    figures = {**summary(done), "run: failed playlists": len(values) - len(done)} if summary else None
+    figures = {**run_totals(done), "run: failed playlists": len(values) - len(done)} if run_totals else None
     yield dg.Output(values, metadata=figures)

@@ -5,21 +5,20 @@ every partition of clusters_page in two bulk queries each, and nothing from the 
 out (known without a request): rebuilding it costs milliseconds, however many playlists there are.
 """
 
-import re
 from collections import Counter
 from pathlib import Path
 
 import dagster as dg
 
 from playlist_assets.assets.checks import broken_links
-from playlist_assets.assets.library import GROUP
-from playlist_assets.assets.playlists import clusters_page
+from playlist_assets.assets.page import clusters_page
+from playlist_assets.assets.settings import GROUP
+from playlist_assets.instance_queries import earlier_pages, failure_of, latest_failures, latest_pages
+from playlist_assets.page_record import PageRecord
 from playlist_assets.partitions import playlist_partitions
-from playlist_assets.render import write_atomically
 from playlist_assets.render.index import (
     FAILED,
     LEFT_OUT,
-    NOT_CLUSTERED,
     NOT_REFRESHED,
     PAGE_WRITTEN,
     IndexRow,
@@ -31,8 +30,7 @@ from playlist_assets.render.index import (
 )
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
-
-_COVERAGE = re.compile(r"(\d+) of (\d+) tracks? placed")
+from playlist_assets.writers.files import write_atomically
 
 #: Rebuilt once the pages stop changing: after a page is written (by a run of the sensor, the schedule, a backfill
 #: or the UI), when no run is still writing one. Playlists that never got a page do not hold it back.
@@ -43,80 +41,44 @@ AFTER_PAGES_CHANGE = (
 ).with_label("after pages change")
 
 
-def latest_page_records(
-    instance: dg.DagsterInstance, event_type: dg.DagsterEventType, partitions: set[str] | None = None
-) -> dict[str, dg.EventLogRecord]:
-    """Playlist id -> the latest materialization (or observation) record of its page (of every playlist, or those of
-    ``partitions``), in one query per kind."""
-    latest = instance.get_latest_storage_id_by_partition(clusters_page.key, event_type, partitions)
-    if not latest:
-        return {}
-    records_filter = dg.AssetRecordsFilter(asset_key=clusters_page.key, storage_ids=list(latest.values()))
-    if event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
-        records = instance.fetch_materializations(records_filter, limit=len(latest)).records
-    else:
-        records = instance.fetch_observations(records_filter, limit=len(latest)).records
-    return {record.partition_key: record for record in records}
-
-
-def page_names(instance: dg.DagsterInstance, partitions: set[str] | None = None) -> dict[str, str]:
-    """Playlist id -> its name, as its page was last written (for run tags, without asking the source)."""
-    records = latest_page_records(instance, dg.DagsterEventType.ASSET_MATERIALIZATION, partitions)
-    return {key: _values(record).get("playlist", "") for key, record in records.items()}
-
-
-def _values(record: dg.EventLogRecord | None) -> dict:
-    if record is None:
-        return {}
-    event = record.asset_materialization or record.asset_observation
-    return {name: entry.value for name, entry in event.metadata.items()}
-
-
-def _tracks_placed(page: dict) -> tuple[int | None, int | None]:
-    if "tracks" in page and "placed" in page:
-        return page["tracks"], page["placed"]
-    found = _COVERAGE.search(page.get("coverage", ""))
-    return (int(found[2]), int(found[1])) if found else (None, None)
-
-
 def playlist_row(key: str, written: dg.EventLogRecord | None, observed: dg.EventLogRecord | None) -> IndexRow:
     """The row of one partition, from its page's latest materialization and latest observation (either may be None).
 
     The playlist failed when a failure was observed after its page was last written; the previous page is kept.
     """
-    page, failure = _values(written), _values(observed)
-    failed = bool(failure.get("failed")) and (written is None or observed.storage_id > written.storage_id)
-    name = page.get("playlist") or failure.get("playlist") or key
-    path = Path(page["path"]) if page.get("path") else None
-    if written is None and not failed:
-        return IndexRow(name=name, state=NOT_REFRESHED, key=key)
-    k = page.get("k") or 0
-    state = page.get("state") or (PAGE_WRITTEN if k else NOT_CLUSTERED)
-    reason = "" if state == PAGE_WRITTEN else page.get("why not clustered", "")
+    failure = failure_of(observed) if observed is not None else None
+    failed = bool(failure and failure.reason) and (written is None or observed.storage_id > written.storage_id)
+    if written is None:
+        if not failed:
+            return IndexRow(name=key, state=NOT_REFRESHED, key=key)
+        return IndexRow(name=failure.playlist or key, state=FAILED, key=key, reason=failure.reason)
+    page = PageRecord.from_event_record(written)
+    path = Path(page.path) if page.path else None
+    state, reason = page.state, "" if page.state == PAGE_WRITTEN else page.why_not_clustered or ""
     if failed:
-        state, reason = FAILED, failure["failed"]
-    tracks, placed = _tracks_placed(page)
+        state, reason = FAILED, failure.reason
     return IndexRow(
-        name=name,
+        name=page.playlist or (failure.playlist if failure else "") or key,
         state=state,
         key=key,
         reason=reason,
         page=path if path is not None and path.is_file() else None,
-        tracks=tracks,
-        placed=placed,
-        k=k,
-        separation=page.get("separation", ""),
-        sources=page.get("feature sources") or {},
-        refreshed=written.timestamp if written else None,
-        snapshot_id=page.get("snapshot_id", ""),
+        tracks=page.tracks,
+        placed=page.placed,
+        k=page.k,
+        separation=page.separation,
+        sources=page.feature_sources,
+        refreshed=written.timestamp,
+        snapshot_id=page.snapshot_id,
     )
 
 
 def library_rows(instance: dg.DagsterInstance) -> list[IndexRow]:
-    """A row for every playlist partition, from what the instance recorded about its page."""
-    written = latest_page_records(instance, dg.DagsterEventType.ASSET_MATERIALIZATION)
-    observed = latest_page_records(instance, dg.DagsterEventType.ASSET_OBSERVATION)
+    """A row for every playlist partition, from what the instance recorded about its page (or, for a partition not
+    refreshed since its playlist was renamed, about its page under the earlier name)."""
+    written, observed = latest_pages(instance), latest_failures(instance)
     keys = instance.get_dynamic_partitions(playlist_partitions.name)
+    written.update(earlier_pages(instance, [key for key in keys if key not in written], written))
     return [playlist_row(key, written.get(key), observed.get(key)) for key in keys]
 
 
@@ -155,16 +117,6 @@ def playlists_index(context: dg.AssetExecutionContext, source: PlaylistSource, o
             "playlists": index_table(rows),
         }
     )
-
-
-#: Evaluates the index's automation condition every 30 s while the daemon runs (Dagster's default automation sensor
-#: starts stopped).
-index_automation_sensor = dg.AutomationConditionSensorDefinition(
-    "playlists_index_automation",
-    target=[playlists_index],
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30,
-)
 
 
 @dg.asset_check(asset=playlists_index, blocking=True)

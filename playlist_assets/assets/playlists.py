@@ -1,322 +1,198 @@
-"""One partition per playlist: its tracks, their features, their clusters, a scatter and a page.
+"""One partition per playlist: its tracks, their features, their clusters and their scatter (the page: ``page.py``).
 
-Each asset reads its inputs, calls the pure core (sources, analysis, render) for each playlist of its step
-and records metadata per playlist. A step covers one playlist (a run from the UI, the sensor or a test) or
-several (a backfill, which ``BACKFILL_POLICY`` splits into runs of up to ``PARTITIONS_PER_RUN`` playlists);
-a step over several playlists passes and receives dicts keyed by playlist id (see ``storage.py``).
+Each asset reads its inputs and calls, for each playlist of its step, a function of this module that calls the pure
+core (sources, analysis, render) and says what to record: ``(value, metadata)``. A step covers one playlist (a run
+from the UI, the sensor or a test) or several (a backfill, which ``BACKFILL_POLICY`` splits into runs of up to
+``PARTITIONS_PER_RUN`` playlists); a step over several playlists passes and receives dicts by partition key (see
+``each_playlist.ByPlaylist`` and ``storage.py``).
 
-A playlist that fails is that playlist's alone (see ``for_each_playlist`` and ``clusters_page``): the others
-of its run get their pages in that same run, and it keeps its previous page, is not recorded as materialized
-(its clusters_page partition shows as failed), and its reason is logged and recorded on clusters_page.
+A playlist that fails is that playlist's alone (see ``playlist_outputs`` and ``clusters_page``): the others of its
+run get their pages in that same run, and it keeps its previous page, is not recorded as materialized (its
+clusters_page partition shows as failed), and its reason is logged and recorded on clusters_page.
 """
 
 import base64
-import os
-import warnings
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from playlist_assets.analysis import cluster_features
-from playlist_assets.assets.checks import PAGE_CHECK_SPECS, check_results, page_problems
-from playlist_assets.assets.each_playlist import (
-    CLUSTERS_PAGE,
-    ByPlaylist,
-    PlaylistFailed,
-    each_playlist,
-    failure_event,
-    for_each_playlist,
+from playlist_assets.assets.each_playlist import ByPlaylist, by_playlist, playlist_outputs, shaped_as_inputs
+from playlist_assets.assets.settings import (
+    BACKFILL_POLICY,
+    GROUP,
+    NETWORK_RETRY_POLICY,
+    SPOTIFY_POOL,
+    retried_only_when_transient,
 )
-from playlist_assets.assets.library import CALLS_SERVICES, GROUP, LikedSongsUnreadable, retried_only_when_transient
 from playlist_assets.features import FeatureProvider
-from playlist_assets.model import Clustering, PlaylistTracks, reccobeats_known
-from playlist_assets.partitions import check_playlist_id, playlist_partitions
-from playlist_assets.render import (
-    page_path,
-    playlist_slug,
-    relative_link,
-    remove_playlist_outputs,
-    render_clusters_page,
-    render_scatter,
-    scatter_path,
-    write_atomically,
-)
-from playlist_assets.render.preview import ui_preview
+from playlist_assets.model import Clustering, PlaylistFailed, PlaylistTracks, reccobeats_known
+from playlist_assets.partitions import check_playlist_id, playlist_ids, playlist_partitions
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
+from playlist_assets.writers.files import write_scatter
 
-#: Most playlists in one run of a backfill; set PLAYLIST_ASSETS_PARTITIONS_PER_RUN to change it.
-PARTITIONS_PER_RUN = int(os.environ.get("PLAYLIST_ASSETS_PARTITIONS_PER_RUN", "100"))
-BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=PARTITIONS_PER_RUN)
-# Dagster warns at import that the asset decorator's backfill_policy parameter is in beta; said once here.
-warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
-
-#: Settings of every asset of the per-playlist chain.
-PER_PLAYLIST = {"partitions_def": playlist_partitions, "backfill_policy": BACKFILL_POLICY, "group_name": GROUP}
+#: The per-playlist inputs of the chain, each checked as one value or values by playlist.
+TRACKS = by_playlist(PlaylistTracks, "PlaylistTracks")
+FEATURES = by_playlist(pd.DataFrame, "TrackFeatures")
+CLUSTERINGS = by_playlist(Clustering, "Clustering")
+SCATTER_PATHS = by_playlist((str, type(None)), "ScatterPath")
 
 
-def write_scatter(root: Path, tracks: PlaylistTracks, clustering: Clustering) -> tuple[Path, bytes | None]:
-    """Write the playlist's scatter PNG under ``root``, or remove it when the playlist was not clustered."""
-    path = scatter_path(root, playlist_slug(tracks.playlist.id, tracks.playlist.name))
-    if not clustering.clustered:
-        path.unlink(missing_ok=True)
-        return path, None
-    png = render_scatter(clustering, tracks.playlist.display_name)
-    write_atomically(path, png)
-    return path, png
+def reccobeats_share(features: pd.DataFrame) -> float | None:
+    """The share of the tracks asked of ReccoBeats that it knew; None when none were asked."""
+    known = reccobeats_known(features)
+    return round(known[0] / known[1], 4) if known else None
 
 
-def render_page(
-    tracks: PlaylistTracks,
-    features: pd.DataFrame,
-    clustering: Clustering,
-    liked: frozenset,
-    image_link: str | None,
-    liked_unreadable: str = "",
-) -> str:
-    """The playlist's page, its scatter linked as ``image_link`` (none when None); see ``render_clusters_page``."""
-    return render_clusters_page(
-        playlist=tracks.playlist,
-        tracks=tracks.tracks,
-        features=features,
-        clustering=clustering,
-        liked=liked,
-        image_link=image_link,
-        skipped=tracks.skipped,
-        unreadable=tracks.unreadable,
-        liked_unreadable=liked_unreadable,
+def names_no_playlist(key: str) -> PlaylistFailed:
+    """The failure of a partition whose key names no playlist (one added by hand in the UI, say)."""
+    return PlaylistFailed(
+        f"partition key {key!r} names no playlist of the library: playlists are added by the discovery sensor or ./run.sh"
     )
 
 
-def write_page(
-    root: Path,
-    tracks: PlaylistTracks,
-    features: pd.DataFrame,
-    clustering: Clustering,
-    scatter: str | None,
-    liked: frozenset,
-    liked_unreadable: str = "",
-) -> tuple[Path, str]:
-    """Write the playlist's page under ``root``, linking its scatter (a path, or None) relatively; its path and text.
-
-    The folders written under an earlier name of the playlist are removed.
-    """
-    slug = playlist_slug(tracks.playlist.id, tracks.playlist.name)
-    path = page_path(root, slug)
-    image_link = relative_link(path, Path(scatter)) if scatter else None
-    page = render_page(tracks, features, clustering, liked, image_link, liked_unreadable)
-    write_atomically(path, page.encode("utf-8"))
-    remove_playlist_outputs(root, tracks.playlist.id, keep_slug=slug)
-    return path, page
+def fetch_tracks(source: PlaylistSource, playlist_id: str) -> tuple[PlaylistTracks, dict]:
+    """The playlist's tracks, from the source, and their metadata."""
+    playlist = source.fetch_playlist(check_playlist_id(playlist_id))
+    columns = [dg.TableColumn(name, str(dtype)) for name, dtype in playlist.tracks.dtypes.items()]
+    return playlist, {
+        "playlist": playlist.playlist.display_name,
+        "playlist_id": playlist.playlist.id,
+        "snapshot_id": playlist.playlist.snapshot_id,
+        "dagster/row_count": len(playlist.tracks),
+        "left out": dg.MetadataValue.json(playlist.skipped),
+        "dagster/column_schema": dg.TableSchema(columns=columns),
+    }
 
 
-def reccobeats_share(features: pd.DataFrame) -> dict:
-    """``{"reccobeats share": the share of the tracks asked of ReccoBeats that it knew}``; {} when none were asked."""
-    known = reccobeats_known(features)
-    return {"reccobeats share": round(known[0] / known[1], 4)} if known else {}
+def tracks_totals(playlists: dict[str, PlaylistTracks]) -> dict:
+    return {"run: playlists": len(playlists), "run: tracks": sum(len(p.tracks) for p in playlists.values())}
 
 
-def _column_schema(tracks: pd.DataFrame) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in tracks.dtypes.items()])
+def look_up_features(provider: FeatureProvider, raw_tracks: PlaylistTracks) -> tuple[pd.DataFrame, dict]:
+    """The features of the playlist's tracks, from the provider, and their metadata."""
+    found = provider.features(raw_tracks.tracks)
+    share = reccobeats_share(found)
+    return found, {
+        "dagster/row_count": len(found),
+        "sources": dg.MetadataValue.json(found["source"].value_counts().to_dict()),
+        "tracks without features": len(raw_tracks.tracks) - len(found),
+        **({"reccobeats share": share} if share is not None else {}),
+    }
 
 
-@dg.asset(**PER_PLAYLIST, **CALLS_SERVICES, kinds={"spotify", "pandas"})
-def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> Iterator:
+def features_totals(found: dict[str, pd.DataFrame]) -> dict:
+    return {"run: playlists": len(found), "run: tracks with features": sum(map(len, found.values()))}
+
+
+def cluster_playlist(track_features: pd.DataFrame) -> tuple[Clustering, dict]:
+    """The clustering of the playlist's tracks and its metadata."""
+    clustering = cluster_features(track_features)
+    return clustering, {
+        "k": clustering.k,
+        "silhouette": clustering.score,
+        "separation": clustering.separation,
+        "how k was chosen": clustering.note,
+        "silhouette by k": dg.MetadataValue.json({str(k): round(s, 4) for k, s in clustering.scores.items()}),
+        "dagster/row_count": len(clustering.tracks),
+    }
+
+
+def clusters_totals(clusterings: dict[str, Clustering]) -> dict:
+    by_k = Counter(str(clustering.k) for clustering in clusterings.values())
+    return {"run: playlists": len(clusterings), "run: playlists by k": dg.MetadataValue.json(dict(sorted(by_k.items())))}
+
+
+def draw_scatter(root: Path, inline: bool, raw_tracks: PlaylistTracks, track_clusters: Clustering) -> tuple[str | None, dict]:
+    """Write the playlist's scatter under ``root`` (none when not clustered): its path and metadata, the image too
+    when ``inline``."""
+    path, png = write_scatter(root, raw_tracks, track_clusters)
+    if png is None:
+        return None, {"image": "none: " + track_clusters.note}
+    metadata = {"path": dg.MetadataValue.path(str(path))}
+    if inline:
+        image = base64.b64encode(png).decode("ascii")
+        metadata["scatter"] = dg.MetadataValue.md(f"![Clusters](data:image/png;base64,{image})")
+    return str(path), metadata
+
+
+def scatter_totals(paths: dict[str, str | None]) -> dict:
+    return {"run: playlists": len(paths), "run: images": sum(path is not None for path in paths.values())}
+
+
+@dg.asset(
+    partitions_def=playlist_partitions,
+    backfill_policy=BACKFILL_POLICY,
+    group_name=GROUP,
+    pool=SPOTIFY_POOL,
+    retry_policy=NETWORK_RETRY_POLICY,
+    kinds={"spotify", "pandas"},
+)
+def raw_tracks(context: dg.AssetExecutionContext, source: PlaylistSource) -> Iterator[dg.Output | dg.AssetObservation]:
     """The playlist's playable tracks; local files, episodes, empty items and duplicates are counted, not kept."""
-
-    def fetch(playlist_id: str) -> tuple[PlaylistTracks, dict]:
-        playlist = source.fetch_playlist(check_playlist_id(playlist_id))
-        return playlist, {
-            "playlist": playlist.playlist.display_name,
-            "snapshot_id": playlist.playlist.snapshot_id,
-            "dagster/row_count": len(playlist.tracks),
-            "left out": dg.MetadataValue.json(playlist.skipped),
-            "dagster/column_schema": _column_schema(playlist.tracks),
-        }
-
-    def totals(playlists: dict[str, PlaylistTracks]) -> dict:
-        return {"run: playlists": len(playlists), "run: tracks": sum(len(p.tracks) for p in playlists.values())}
-
+    keys = context.partition_keys
+    ids = playlist_ids(context.instance, keys)
+    playlist_id = shaped_as_inputs(keys, {key: ids.get(key) or names_no_playlist(key) for key in keys})
     with retried_only_when_transient():
-        yield from for_each_playlist(context, fetch, totals, calls_spotify=True)
+        yield from playlist_outputs(
+            context, partial(fetch_tracks, source), tracks_totals, calls_spotify=True, playlist_id=playlist_id
+        )
 
 
-@dg.asset(**PER_PLAYLIST, **CALLS_SERVICES, kinds={"pandas"})
-def track_features(context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, features: FeatureProvider) -> Iterator:
+@dg.asset(
+    partitions_def=playlist_partitions,
+    backfill_policy=BACKFILL_POLICY,
+    group_name=GROUP,
+    pool=SPOTIFY_POOL,
+    retry_policy=NETWORK_RETRY_POLICY,
+    kinds={"pandas"},
+    ins={"raw_tracks": TRACKS},
+)
+def track_features(
+    context: dg.AssetExecutionContext, raw_tracks: ByPlaylist[PlaylistTracks], features: FeatureProvider
+) -> Iterator[dg.Output | dg.AssetObservation]:
     """Numeric features per track, with a ``source`` column saying where they came from."""
-
-    def look_up(_: str, raw_tracks: PlaylistTracks) -> tuple[pd.DataFrame, dict]:
-        found = features.features(raw_tracks.tracks)
-        return found, {
-            "dagster/row_count": len(found),
-            "sources": dg.MetadataValue.json(found["source"].value_counts().to_dict()),
-            "tracks without features": len(raw_tracks.tracks) - len(found),
-            **reccobeats_share(found),
-        }
-
-    def totals(found: dict[str, pd.DataFrame]) -> dict:
-        return {"run: playlists": len(found), "run: tracks with features": sum(map(len, found.values()))}
-
     with retried_only_when_transient():
-        yield from for_each_playlist(context, look_up, totals, calls_spotify=True, raw_tracks=raw_tracks)
+        yield from playlist_outputs(
+            context, partial(look_up_features, features), features_totals, calls_spotify=True, raw_tracks=raw_tracks
+        )
 
 
-@dg.asset(**PER_PLAYLIST, kinds={"scikitlearn"})
-def track_clusters(context: dg.AssetExecutionContext, track_features: ByPlaylist) -> Iterator:
+@dg.asset(
+    partitions_def=playlist_partitions,
+    backfill_policy=BACKFILL_POLICY,
+    group_name=GROUP,
+    kinds={"scikitlearn"},
+    ins={"track_features": FEATURES},
+)
+def track_clusters(
+    context: dg.AssetExecutionContext, track_features: ByPlaylist[pd.DataFrame]
+) -> Iterator[dg.Output | dg.AssetObservation]:
     """Cluster per track, distance to its centre and 2-D projection; the chosen k and its silhouette."""
-
-    def cluster(_: str, track_features: pd.DataFrame) -> tuple[Clustering, dict]:
-        clustering = cluster_features(track_features)
-        return clustering, {
-            "k": clustering.k,
-            "silhouette": clustering.score,
-            "separation": clustering.separation,
-            "how k was chosen": clustering.note,
-            "silhouette by k": dg.MetadataValue.json({str(k): round(s, 4) for k, s in clustering.scores.items()}),
-            "dagster/row_count": len(clustering.tracks),
-        }
-
-    def totals(clusterings: dict[str, Clustering]) -> dict:
-        by_k = Counter(str(clustering.k) for clustering in clusterings.values())
-        return {"run: playlists": len(clusterings), "run: playlists by k": dg.MetadataValue.json(dict(sorted(by_k.items())))}
-
-    yield from for_each_playlist(context, cluster, totals, track_features=track_features)
+    yield from playlist_outputs(context, cluster_playlist, clusters_totals, track_features=track_features)
 
 
-@dg.asset(**PER_PLAYLIST, kinds={"matplotlib"})
+@dg.asset(
+    partitions_def=playlist_partitions,
+    backfill_policy=BACKFILL_POLICY,
+    group_name=GROUP,
+    kinds={"matplotlib"},
+    ins={"raw_tracks": TRACKS, "track_clusters": CLUSTERINGS},
+)
 def clusters_scatter(
-    context: dg.AssetExecutionContext, raw_tracks: ByPlaylist, track_clusters: ByPlaylist, output: OutputFolder
-) -> Iterator:
+    context: dg.AssetExecutionContext,
+    raw_tracks: ByPlaylist[PlaylistTracks],
+    track_clusters: ByPlaylist[Clustering],
+    output: OutputFolder,
+) -> Iterator[dg.Output | dg.AssetObservation]:
     """The clusters on the 2-D projection, as a PNG beside the pages (its path); none when not clustered.
 
     A run of one playlist also shows the image inline; a backfill run records only its path.
     """
-    inline = len(context.partition_keys) == 1
-
-    def draw(_: str, raw_tracks: PlaylistTracks, track_clusters: Clustering) -> tuple[str | None, dict]:
-        path, png = write_scatter(output.root, raw_tracks, track_clusters)
-        if png is None:
-            return None, {"image": "none: " + track_clusters.note}
-        metadata = {"path": dg.MetadataValue.path(str(path))}
-        if inline:
-            image = base64.b64encode(png).decode("ascii")
-            metadata["scatter"] = dg.MetadataValue.md(f"![Clusters](data:image/png;base64,{image})")
-        return str(path), metadata
-
-    def totals(paths: dict[str, str | None]) -> dict:
-        return {"run: playlists": len(paths), "run: images": sum(path is not None for path in paths.values())}
-
-    yield from for_each_playlist(context, draw, totals, raw_tracks=raw_tracks, track_clusters=track_clusters)
-
-
-@dg.asset(**PER_PLAYLIST, kinds={"markdown"}, check_specs=PAGE_CHECK_SPECS, output_required=False)
-def clusters_page(
-    context: dg.AssetExecutionContext,
-    raw_tracks: ByPlaylist,
-    track_features: ByPlaylist,
-    track_clusters: ByPlaylist,
-    clusters_scatter: ByPlaylist,
-    liked_tracks: Any,  # frozenset, or LikedSongsUnreadable
-    output: OutputFolder,
-) -> Iterator:
-    """The page "Clusters in *playlist*": each cluster's size and most representative tracks (its path).
-
-    Every materialization, in a backfill too, also shows the page as a markdown preview ("page").
-    The page checks run on each page as soon as it is written. When playlists of the step failed (here or in
-    an earlier step), the others are recorded as materialized one by one, each failure is recorded (see
-    ``failure_event``), and the step then fails naming them, so that the run, its backfill and the failed
-    partitions show as failed and "re-execute" tries them again; their previous pages stay as they were.
-    """
-    liked_unreadable = liked_tracks.reason if isinstance(liked_tracks, LikedSongsUnreadable) else ""
-    liked = frozenset() if liked_unreadable else liked_tracks
-
-    def write(
-        _: str, raw_tracks: PlaylistTracks, track_features: pd.DataFrame, track_clusters: Clustering, clusters_scatter: str | None
-    ) -> tuple[str, dict, dict[str, list[str]]]:
-        path, page = write_page(
-            output.root, raw_tracks, track_features, track_clusters, clusters_scatter, liked, liked_unreadable
-        )
-        placed = len(track_clusters.tracks) if track_clusters.clustered else 0
-        metadata = {
-            "playlist": raw_tracks.playlist.display_name,
-            "path": dg.MetadataValue.path(str(path)),
-            "state": _state(raw_tracks, track_clusters),
-            "k": track_clusters.k,
-            "silhouette": track_clusters.score,
-            "separation": track_clusters.separation,
-            "coverage": f"{placed} of {len(raw_tracks.tracks)} tracks placed",
-            "tracks": len(raw_tracks.tracks),
-            "placed": placed,
-            "snapshot_id": raw_tracks.playlist.snapshot_id,
-            "feature sources": dg.MetadataValue.json(track_features["source"].value_counts().to_dict()),
-            **reccobeats_share(track_features),
-            "page": dg.MetadataValue.md(ui_preview(page)),
-        }
-        if not track_clusters.clustered:
-            metadata["why not clustered"] = raw_tracks.unreadable or (
-                track_clusters.note if len(raw_tracks.tracks) else "no playable tracks"
-            )
-        if liked_unreadable:
-            metadata["liked songs"] = f"could not be read: {liked_unreadable}"
-        return str(path), metadata, page_problems(path, output.root, raw_tracks, track_clusters)
-
-    inputs = {
-        "raw_tracks": raw_tracks,
-        "track_features": track_features,
-        "track_clusters": track_clusters,
-        "clusters_scatter": clusters_scatter,
-    }
-    written, failed, problems = {}, {}, {}
-    for item in each_playlist(context, write, False, inputs):
-        if isinstance(item, dg.AssetObservation):
-            yield item
-            continue
-        key, result = item
-        if isinstance(result, PlaylistFailed):
-            failed[key] = result
-        else:
-            path, metadata, found = result
-            written[key] = (path, metadata)
-            problems[key] = (metadata["playlist"], found)
-    yield from _page_materializations(context, written, all_written=not failed)
-    yield from check_results(context, problems)
-    for key, failure in failed.items():
-        yield failure_event(key, failure)
-    if failed:
-        named = "; ".join(f"{failure.playlist or key} ({key}): {failure.reason}" for key, failure in failed.items())
-        raise dg.Failure(
-            f"{len(failed)} of {len(context.partition_keys)} playlists failed, their pages kept as they were: {named}",
-            allow_retries=False,
-        )
-
-
-def _state(tracks: PlaylistTracks, clustering: Clustering) -> str:
-    """The page's state for the index: "unreadable", "page written" or "not clustered"."""
-    if tracks.unreadable:
-        return "unreadable"
-    return "page written" if clustering.clustered else "not clustered"
-
-
-def _page_materializations(
-    context: dg.AssetExecutionContext, written: dict[str, tuple[str, dict]], all_written: bool
-) -> Iterator[dg.Output | dg.AssetMaterialization]:
-    """The pages' output when every playlist of the step was written, else a materialization per written page.
-
-    Dagster records an output as materialized for every partition of the step: a playlist that failed must not be.
-    """
-    if not written:
-        return
-    if not all_written:
-        for key, (_, metadata) in written.items():
-            yield dg.AssetMaterialization(asset_key=CLUSTERS_PAGE, partition=key, metadata=metadata)
-    elif len(written) == 1:
-        [(path, metadata)] = written.values()
-        yield dg.Output(path, metadata=metadata)
-    else:
-        for key, (_, metadata) in written.items():
-            context.add_asset_metadata(metadata, partition_key=key)
-        yield dg.Output({key: path for key, (path, _) in written.items()})
+    draw = partial(draw_scatter, output.root, len(context.partition_keys) == 1)
+    yield from playlist_outputs(context, draw, scatter_totals, raw_tracks=raw_tracks, track_clusters=track_clusters)

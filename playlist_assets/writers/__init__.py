@@ -1,0 +1,1 @@
+"""What leaves the process: the files of the output folder (``files``)."""
