@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import collections
+import contextlib
+import math
 import re
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import requests
@@ -48,22 +50,33 @@ class Wanted:
 
 
 class RateLimiter:
-    """At most ``requests`` calls in any ``seconds``, across threads (blocking until one is allowed)."""
+    """At most ``requests`` calls in any ``seconds`` as the server sees them, across threads: a call counts from
+    when it is let through until ``seconds`` after its answer arrived (it reached the server in between)."""
 
     def __init__(self, requests: int, seconds: float):
         self.requests, self.seconds = requests, seconds
-        self._sent: collections.deque[float] = collections.deque()
-        self._lock = threading.Lock()
+        self._ends: dict[object, float] = {}  # call -> when its answer arrived (inf while in flight)
+        self._changed = threading.Condition()
 
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            while self._sent and now - self._sent[0] >= self.seconds:
-                self._sent.popleft()
-            if len(self._sent) >= self.requests:
-                time.sleep(self.seconds - (now - self._sent[0]))
-                self._sent.popleft()
-            self._sent.append(time.monotonic())
+    @contextlib.contextmanager
+    def call(self) -> Iterator[None]:
+        """Blocks until a call is allowed; the call is the ``with`` block."""
+        call = object()
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                self._ends = {c: end for c, end in self._ends.items() if end > now - self.seconds}
+                if len(self._ends) < self.requests:
+                    break
+                earliest = min(self._ends.values())
+                self._changed.wait(None if earliest == math.inf else earliest + self.seconds - now)
+            self._ends[call] = math.inf
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._ends[call] = time.monotonic()
+                self._changed.notify_all()
 
 
 class DeezerClient:
@@ -129,8 +142,8 @@ class DeezerClient:
         """The JSON object at ``path``, None for "no data"; retries quota errors, 429 and 5xx."""
         url = f"{self.api_root}{path}"
         for attempt in range(1, self.attempts + 1):
-            self.limiter.wait()
-            response = self._request(url, params)
+            with self.limiter.call():
+                response = self._request(url, params)
             retry = response.status_code == 429 or response.status_code >= 500
             doc = None
             if response.status_code == 200:

@@ -92,7 +92,8 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> tuple[float, float]:
 def tempo(onsets: np.ndarray, frames_per_second: float) -> float:
     """Beats per minute: the autocorrelation peak of the onset strength, weighted by a log-normal prior
     around 120 BPM, refined on its multiples (2, 3 and 4 beats) with parabolic interpolation."""
-    centred = onsets - onsets.mean()
+    smoothed = np.convolve(onsets, np.hanning(5)[1:-1] / 2, mode="same")  # onsets between two frames count in both
+    centred = smoothed - smoothed.mean()
     size = scipy.fft.next_fast_len(2 * len(centred))
     spectrum = scipy.fft.rfft(centred, size)
     correlation = scipy.fft.irfft(spectrum * np.conj(spectrum), size)[: len(centred)]
