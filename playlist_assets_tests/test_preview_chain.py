@@ -16,6 +16,7 @@ from playlist_assets.analysis.placement import PREVIEW_SCALE, PREVIEW_SCALE_COLU
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
 from playlist_assets.features import FeatureChain, SpotifyAudioFeatures
 from playlist_assets.features.deezer import NO_PREVIEW, NOT_ON_DEEZER, TIMED_OUT
+from playlist_assets.features.network import network_providers
 from playlist_assets.jobs import LIKED_KEYS
 from playlist_assets.model import ASKED_OF_PROVIDERS, AUDIO_SPACE, PROVIDER_MISSES
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
@@ -154,3 +155,17 @@ def test_a_spotify_playlist_without_audio_features_or_reccobeats_is_clustered_by
     assert "preview analysis 24" in page
     assert f"no preview analysis: {NOT_ON_DEEZER}: 2" in page
     assert "BPM" in page or "Hz" in page or "LUFS" in page
+
+
+def test_deezer_api_root_and_reccobeats_api_root_move_every_call_and_previews_can_be_switched_off(monkeypatch):
+    with FakeDeezer() as deezer, FakeReccoBeats({track_id(0): spotify_features(0)}) as reccobeats:
+        tracks = playlist(deezer, 3)
+        monkeypatch.setenv("DEEZER_API_ROOT", deezer.server.url)
+        monkeypatch.setenv("RECCOBEATS_API_ROOT", reccobeats.server.url + "/v1")
+        with dg.build_resources({"features": FeatureChain(**network_providers())}) as resources:
+            found = resources.features.features(tracks)
+        assert reccobeats.asked() == [list(tracks.index)]
+        assert len(deezer.downloads()) == 3 and found.attrs[AUDIO_SPACE] == PREVIEW_SCALE
+
+    assert set(network_providers(previews=False)) == {"reccobeats"}
+    assert set(network_providers(reccobeats=False)) == {"previews"}
