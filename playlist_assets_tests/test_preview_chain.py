@@ -52,8 +52,8 @@ def test_descriptors_are_kept_for_good_misses_for_30_days_and_timeouts_not_at_al
         tracks = playlist(deezer, 10, without_preview=(3,))
         deezer.add("", "Unknown", "Nobody", 180, None)
         slow = 1000 + 4
-        deezer.slow[slow] = 3.0
-        chain = FeatureChain(previews=deezer.provider(timeout_seconds=0.5), cache_dir=str(tmp_path))
+        deezer.slow[slow] = 10.0
+        chain = FeatureChain(previews=deezer.provider(timeout_seconds=2.0), cache_dir=str(tmp_path))
         first = chain.features(tracks)
         asked_first = len(deezer.server.paths())
         deezer.slow[slow] = 0.0
@@ -122,7 +122,7 @@ def test_a_table_holding_both_scales_is_clustered_on_one_only(spotify_scale, exp
     rng = np.random.default_rng(0)
     ids = [track_id(n) for n in range(20)]
     spotify = pd.DataFrame(rng.random((20, len(AUDIO_FEATURE_COLUMNS))), index=ids, columns=list(AUDIO_FEATURE_COLUMNS))
-    preview = pd.DataFrame(rng.random((20, len(PREVIEW_SCALE_COLUMNS))) * 10 + 1, index=ids, columns=PREVIEW_SCALE_COLUMNS)
+    preview = pd.DataFrame(rng.uniform(0.1, 1, (20, len(PREVIEW_SCALE_COLUMNS))), index=ids, columns=PREVIEW_SCALE_COLUMNS)
     spotify.iloc[spotify_scale:] = np.nan
     preview["loudness_lufs"] *= -1
     preview.iloc[:2] = np.nan  # 18 tracks with preview descriptors

@@ -64,8 +64,10 @@ def test_the_tempo_of_a_click_track_is_found_within_2_percent(bpm):
     assert found == pytest.approx(bpm, rel=0.02)
 
 
-def test_a_click_track_has_one_onset_a_beat():
-    assert describe_clip(click_track(120))["onset_rate"] == pytest.approx(2.0, abs=0.2)
+def test_clicks_have_a_strong_beat_and_are_percussive_where_noise_has_no_beat_and_a_tone_is_smooth():
+    clicks, hiss, sine = (describe_clip(clip) for clip in (click_track(120), noise(-20), tone(-20)))
+    assert clicks["beat_strength"] > 0.8 > 0.2 > hiss["beat_strength"]
+    assert clicks["percussiveness"] > 3 * max(hiss["percussiveness"], sine["percussiveness"])
 
 
 @pytest.mark.parametrize("clip", [tone(-6), tone(-26), tone(-12, hz=100), noise(-20), click_track(100)])
@@ -210,15 +212,15 @@ def test_a_slow_preview_times_out_without_holding_up_the_others():
     with FakeDeezer() as deezer:
         slow = deezer.add("USAAA0000001", "Slow", "Band", 180, click_track(100))
         deezer.add("USAAA0000002", "Quick", "Band", 180, click_track(100))
-        deezer.slow[slow] = 5.0
+        deezer.slow[slow] = 10.0
         tracks = track_table([{"id": track_id(n), "isrc": f"USAAA000000{n}"} for n in (1, 2)])
         started = time.monotonic()
-        found = deezer.provider(timeout_seconds=0.5).features(tracks)
+        found = deezer.provider(timeout_seconds=2.0).features(tracks)
         took = time.monotonic() - started
 
     assert list(found.index) == [track_id(2)]
     assert found.attrs[WHY_MISSING] == {track_id(1): TIMED_OUT}
-    assert took < 3
+    assert took < 6
 
 
 def test_the_api_is_asked_at_most_n_times_in_any_window():

@@ -7,7 +7,6 @@ import pandas as pd
 
 from playlist_assets.analysis.vocabulary import (
     METADATA_COLUMNS,
-    TIMBRE_COLUMNS,
     UNITS,
     column_name,
     explicit_share,
@@ -41,14 +40,12 @@ def profiles(values: pd.DataFrame, scaled: np.ndarray, clusters: np.ndarray) -> 
 
     Sound: "Energetic (energy 0.82 vs 0.61), Danceable (danceability 0.74 vs 0.58)" (cluster's mean vs the
     playlist's). Release metadata: the cluster's values, "released 2014–2017", "3:05–3:40 long", "mostly explicit".
-    Timbre columns are not put into words ("set apart by its timbre" when nothing else sets the cluster apart).
     """
     if clusters.max() == 1:
         return {1: "the whole playlist"}
     means = pd.DataFrame(scaled, columns=values.columns).groupby(clusters).mean()
-    timbre = means.columns.intersection(TIMBRE_COLUMNS)
     described = {}
-    for cluster, z in means.drop(columns=timbre).iterrows():
+    for cluster, z in means.iterrows():
         strongest = z.abs().sort_values(ascending=False, kind="stable").iloc[:MOST_WORDS]
         members = values[clusters == cluster]
         parts = [
@@ -56,8 +53,6 @@ def profiles(values: pd.DataFrame, scaled: np.ndarray, clusters: np.ndarray) -> 
             for column in strongest.index
             if strongest[column] > PROFILE_MIN_Z
         ]
-        if not parts and (means.loc[cluster, timbre].abs() > PROFILE_MIN_Z).any():
-            parts = ["set apart by its timbre"]
         described[int(cluster)] = ", ".join(parts) if parts else "close to the playlist's average"
     return described
 
@@ -72,13 +67,9 @@ def _difference(column: str, members: pd.Series, playlist: pd.Series, high: bool
 
 
 def axis_label(loadings: np.ndarray, columns: pd.Index) -> str:
-    """The features loading most on a component, worded by sign: "Energetic · not Acoustic"; timbre columns
-    (no words) read "Timbre", once."""
+    """The features loading most on a component, worded by sign: "Energetic · not Acoustic"."""
     order = np.argsort(-np.abs(loadings), kind="stable")[:MOST_WORDS]
     threshold = AXIS_MIN_SHARE * abs(loadings[order[0]])
-    words = [
-        "Timbre" if columns[i] in TIMBRE_COLUMNS else feature_word(columns[i], loadings[i] > 0)
-        for i in order
-        if abs(loadings[i]) >= threshold
-    ]
-    return " · ".join(dict.fromkeys(words))
+    return " · ".join(
+        feature_word(columns[i], loadings[i] > 0) for i in order if abs(loadings[i]) >= threshold
+    )

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from playlist_assets.analysis.clustering import _not_clustered, cluster_tracks
-from playlist_assets.analysis.vocabulary import METADATA_COLUMNS, PREVIEW_COLUMNS, TIMBRE_COLUMNS, column_name
+from playlist_assets.analysis.vocabulary import METADATA_COLUMNS, PREVIEW_COLUMNS, column_name
 from playlist_assets.model import ASKED_OF_PROVIDERS, AUDIO_SPACE, PROVIDER_MISSES, Clustering
 
 #: Documented range of each audio column (Spotify's audio features): (lowest, highest, lowest included).
@@ -33,16 +33,16 @@ AUDIO_RANGES = {
     "tempo": (0.0, 300.0, False),
     "loudness": (-60.0, 5.0, True),
     "tempo_bpm": (0.0, 300.0, False),
+    "beat_strength": (0.0, 1.0, True),
     "loudness_lufs": (-70.0, 5.0, True),
     "dynamics_lu": (0.0, 70.0, True),
-    "intensity": (0.0, 100.0, True),
     "brightness_hz": (0.0, 22_050.0, True),
-    "onset_rate": (0.0, 50.0, True),
+    "percussiveness": (0.0, 100.0, True),
 }
 #: The two scales of audio columns, as the page names them.
 SPOTIFY_SCALE = "Spotify's audio features"
 PREVIEW_SCALE = "the sound of 30-second previews"
-PREVIEW_SCALE_COLUMNS = (*PREVIEW_COLUMNS, *TIMBRE_COLUMNS)
+PREVIEW_SCALE_COLUMNS = PREVIEW_COLUMNS
 #: Share of a playlist's tracks with Spotify-scale features from which it is clustered on that scale: at most one
 #: track in ten is then left out for want of them (below it, previews are analysed for every track).
 MIN_SPOTIFY_SCALE_SHARE = 0.9

@@ -24,9 +24,9 @@ FEATURE_WORDS: dict[str, tuple[str, str]] = {
     "tempo_bpm": ("Fast", "Slow"),
     "loudness_lufs": ("Loud", "Quiet"),
     "dynamics_lu": ("Dynamic", "Even"),
-    "intensity": ("Intense", "Gentle"),
     "brightness_hz": ("Bright", "Dark"),
-    "onset_rate": ("Percussive", "Smooth"),
+    "percussiveness": ("Percussive", "Smooth"),
+    "beat_strength": ("Strong beat", "Loose beat"),
 }
 
 #: Columns that describe a track's release rather than its sound (see ``features.metadata``).
@@ -34,9 +34,7 @@ METADATA_COLUMNS = ("release_year", "duration_min", "explicit", "popularity")
 
 #: Descriptors measured on a 30-second preview (``features.preview_analysis``): their own scales, never
 #: clustered together with Spotify's audio features.
-PREVIEW_COLUMNS = ("tempo_bpm", "loudness_lufs", "dynamics_lu", "intensity", "brightness_hz", "onset_rate")
-#: The preview's timbre (mean MFCCs 1..8): clustered by, never put into words.
-TIMBRE_COLUMNS = tuple(f"timbre_{number}" for number in range(1, 9))
+PREVIEW_COLUMNS = ("tempo_bpm", "beat_strength", "loudness_lufs", "dynamics_lu", "brightness_hz", "percussiveness")
 
 #: Units written after a column's values.
 UNITS = {
@@ -46,7 +44,6 @@ UNITS = {
     "loudness_lufs": " LUFS",
     "dynamics_lu": " LU",
     "brightness_hz": " Hz",
-    "onset_rate": " a second",
 }
 #: Names of columns whose name is not their column name with spaces.
 COLUMN_NAMES = {
@@ -54,7 +51,7 @@ COLUMN_NAMES = {
     "loudness_lufs": "loudness",
     "dynamics_lu": "loudness range",
     "brightness_hz": "brightness",
-    "onset_rate": "onsets",
+    "beat_strength": "beat strength",
 }
 
 
@@ -79,7 +76,7 @@ def feature_value(column: str, value: float) -> str:
         return f"{round(value * 100)} %"
     if column in ("tempo", "tempo_bpm", "release_year", "popularity", "brightness_hz"):
         return f"{value:.0f}"
-    if column in ("loudness", "loudness_lufs", "dynamics_lu", "onset_rate"):
+    if column in ("loudness", "loudness_lufs", "dynamics_lu", "percussiveness"):
         return f"{value:.1f}"
     return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
 

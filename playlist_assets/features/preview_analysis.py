@@ -14,8 +14,9 @@ import scipy.fft
 import scipy.ndimage
 import scipy.signal
 import soundfile
+from threadpoolctl import ThreadpoolController
 
-from playlist_assets.analysis.vocabulary import PREVIEW_COLUMNS, TIMBRE_COLUMNS
+from playlist_assets.analysis.vocabulary import PREVIEW_COLUMNS
 
 #: Rate of the spectral analysis (other rates are resampled to it), and its frame and hop: 46 ms frames,
 #: 86 a second, of which the bins up to ``MAX_HZ`` are used.
@@ -39,7 +40,15 @@ class UnusableAudio(ValueError):
 
 
 def describe_clip(mp3: bytes) -> dict[str, float]:
-    """``PREVIEW_COLUMNS`` and ``TIMBRE_COLUMNS`` of one clip; raises ``UnusableAudio``."""
+    """The ``PREVIEW_COLUMNS`` of one clip; raises ``UnusableAudio``.
+
+    BLAS runs on one thread meanwhile: its idle threads would spin for as long again as the work.
+    """
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        return _described(mp3)
+
+
+def _described(mp3: bytes) -> dict[str, float]:
     try:
         samples, rate = soundfile.read(io.BytesIO(mp3), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
@@ -54,17 +63,21 @@ def describe_clip(mp3: bytes) -> dict[str, float]:
     log_mel = 10 * np.log10(power @ _mel_filters().T + 1e-10)
     onsets = _onset_strength(log_mel)
     frames_per_second = ANALYSIS_RATE / HOP
+    bpm, beat_strength = tempo(onsets, frames_per_second)
     descriptors = {
-        "tempo_bpm": tempo(onsets, frames_per_second),
+        "tempo_bpm": bpm,
+        "beat_strength": beat_strength,
         "loudness_lufs": loudness,
         "dynamics_lu": loudness_range,
-        "intensity": float(onsets.mean()),
         "brightness_hz": _centroid(power),
-        "onset_rate": _onset_rate(onsets, frames_per_second),
+        "percussiveness": float(onsets.std() / max(onsets.mean(), 1e-9)),
     }
-    mfcc = scipy.fft.dct(log_mel, type=2, norm="ortho", axis=1)[:, 1 : 1 + len(TIMBRE_COLUMNS)]
-    descriptors |= dict(zip(TIMBRE_COLUMNS, map(float, mfcc.mean(axis=0))))
-    return {column: round(float(descriptors[column]), 4) for column in (*PREVIEW_COLUMNS, *TIMBRE_COLUMNS)}
+    return {column: round(float(descriptors[column]), 4) for column in PREVIEW_COLUMNS}
+
+
+@lru_cache(maxsize=1)
+def _blas_controller() -> ThreadpoolController:
+    return ThreadpoolController()
 
 
 def integrated_loudness(samples: np.ndarray, rate: int) -> tuple[float, float]:
@@ -89,16 +102,17 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> tuple[float, float]:
     return loudness, float(high - low)
 
 
-def tempo(onsets: np.ndarray, frames_per_second: float) -> float:
-    """Beats per minute: the autocorrelation peak of the onset strength, weighted by a log-normal prior
-    around 120 BPM, refined on its multiples (2, 3 and 4 beats) with parabolic interpolation."""
+def tempo(onsets: np.ndarray, frames_per_second: float) -> tuple[float, float]:
+    """Beats per minute and beat strength: the autocorrelation peak of the onset strength, weighted by a log-normal
+    prior around 120 BPM, refined on its multiples (2, 3 and 4 beats) with parabolic interpolation; the strength is
+    the autocorrelation there (1: every beat alike, 0: no pulse)."""
     smoothed = np.convolve(onsets, np.hanning(5)[1:-1] / 2, mode="same")  # onsets between two frames count in both
     centred = smoothed - smoothed.mean()
     size = scipy.fft.next_fast_len(2 * len(centred))
     spectrum = scipy.fft.rfft(centred, size)
     correlation = scipy.fft.irfft(spectrum * np.conj(spectrum), size)[: len(centred)]
     if correlation[0] <= 0:
-        return TEMPO_PRIOR_BPM
+        return TEMPO_PRIOR_BPM, 0.0
     correlation /= correlation[0]
     lags = np.arange(len(correlation), dtype=float)
     shortest = int(frames_per_second * 60 / TEMPO_RANGE[1])
@@ -109,7 +123,8 @@ def tempo(onsets: np.ndarray, frames_per_second: float) -> float:
     beat = candidates[np.argmax(np.clip(correlation[shortest : longest + 1], 0, None) * prior)]
     refined = [_peak_near(correlation, beat * multiple) / multiple for multiple in (1, 2, 3, 4)]
     refined = [lag for lag in refined if abs(lag - beat) <= 1]
-    return float(60 * frames_per_second / np.mean(refined))
+    strength = correlation[int(beat) - 1 : int(beat) + 2].max()
+    return float(60 * frames_per_second / np.mean(refined)), float(np.clip(strength, 0, 1))
 
 
 def _peak_near(correlation: np.ndarray, lag: float) -> float:
@@ -197,15 +212,9 @@ def _onset_strength(log_mel: np.ndarray) -> np.ndarray:
     return np.clip(np.diff(floored, axis=0), 0, None).mean(axis=1)
 
 
-def _onset_rate(onsets: np.ndarray, frames_per_second: float) -> float:
-    """Onsets a second: local maxima (within 50 ms) of the onset strength above its running median plus one spread."""
-    width = int(0.05 * frames_per_second) * 2 + 1
-    peaks = onsets == scipy.ndimage.maximum_filter1d(onsets, width)
-    baseline = scipy.ndimage.median_filter(onsets, int(frames_per_second) | 1)
-    strong = onsets > baseline + onsets.std()
-    return float((peaks & strong).sum() / (len(onsets) / frames_per_second))
-
-
 def _centroid(power: np.ndarray) -> float:
-    """The spectral centroid in Hz, averaged over frames weighted by their energy."""
-    return float((power @ _bins()).sum() / max(power.sum(), 1e-20))
+    """The spectral centroid (of magnitudes) in Hz, averaged over the frames within 40 dB of the loudest."""
+    magnitude = np.sqrt(power)
+    energy = power.sum(axis=1)
+    audible = energy > energy.max() * 1e-4
+    return float(np.mean((magnitude[audible] @ _bins()) / magnitude[audible].sum(axis=1)))

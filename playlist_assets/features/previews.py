@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import PrivateAttr
 
-from playlist_assets.analysis.vocabulary import PREVIEW_COLUMNS, TIMBRE_COLUMNS
+from playlist_assets.analysis.vocabulary import PREVIEW_COLUMNS
 from playlist_assets.features.base import FeatureProvider
 from playlist_assets.features.deezer import API_ROOT, UNUSABLE, DeezerClient, PreviewMissing, RateLimiter, Wanted
 from playlist_assets.features.preview_analysis import UnusableAudio, describe_clip
@@ -21,7 +21,7 @@ log = dg.get_dagster_logger(__name__)
 
 class PreviewFeatures(FeatureProvider):
     """Finds each track on Deezer (by ISRC, else by a strict artist and title search), downloads its preview,
-    measures ``PREVIEW_COLUMNS`` and ``TIMBRE_COLUMNS`` on it in memory and keeps no audio.
+    measures ``PREVIEW_COLUMNS`` on it in memory and keeps no audio.
 
     ``workers`` tracks are handled at once; Deezer's API is asked at most ``requests_per_window`` times in
     ``window_seconds``. Tracks without a preview are absent from the answer; ``attrs[WHY_MISSING]`` gives
@@ -50,7 +50,7 @@ class PreviewFeatures(FeatureProvider):
         if misses:
             log.info("preview analysis: %d of %d tracks without a preview (%s)", len(misses), len(tracks),
                      ", ".join(f"{reason} {n}" for reason, n in pd.Series(misses).value_counts().items()))
-        columns = [*PREVIEW_COLUMNS, *TIMBRE_COLUMNS]
+        columns = list(PREVIEW_COLUMNS)
         index = pd.Index(list(found), name="track_id", dtype="str")
         answer = pd.DataFrame(list(found.values()), index=index, columns=columns, dtype="float64")
         answer = answer.assign(source=PREVIEW_SOURCE)
