@@ -124,7 +124,8 @@ def _ogg_clips(source: str, tracks: dict) -> list[Path]:
 def _rendered(midi: Path) -> np.ndarray:
     with tempfile.TemporaryDirectory() as folder:
         wav = Path(folder) / "out.wav"
-        _run(["fluidsynth", "-ni", "-g", "0.6", "-F", str(wav), "-r", str(RATE), str(SOUNDFONT), str(midi)], f"fluidsynth {midi.name}")
+        command = ["fluidsynth", "-ni", "-g", "0.6", "-F", str(wav), "-r", str(RATE), str(SOUNDFONT), str(midi)]
+        _run(command, f"fluidsynth {midi.name}")
         samples, _ = soundfile.read(wav, dtype="float32", always_2d=True)
     return samples
 

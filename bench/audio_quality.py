@@ -119,7 +119,8 @@ def report_tempo(grooves: list[tuple], described: dict) -> None:
     kinds, misses = Counter(), []
     for path, tempo in grooves:
         ratio = described[path]["tempo_bpm"] / tempo
-        kind = "within" if abs(ratio - 1) <= TOLERANCE else "octave" if min(abs(ratio / 2 - 1), abs(ratio * 2 - 1)) <= TOLERANCE else "other"
+        octave = min(abs(ratio / 2 - 1), abs(ratio * 2 - 1)) <= TOLERANCE
+        kind = "within" if abs(ratio - 1) <= TOLERANCE else "octave" if octave else "other"
         kinds[kind] += 1
         if kind == "other":
             misses.append(f"{path.stem} -> {described[path]['tempo_bpm']:.0f}")

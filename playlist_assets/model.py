@@ -29,7 +29,6 @@ TRACK_COLUMNS = (
 #: Key of a feature table's ``attrs``: {provider slot: (tracks it knew, tracks it was asked about)}.
 ASKED_OF_PROVIDERS = "asked of providers"
 
-
 #: Key of a provider's answer's ``attrs``: {track id: why the provider has no features for it}.
 WHY_MISSING = "why missing"
 

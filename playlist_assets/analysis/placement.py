@@ -114,9 +114,8 @@ def not_placed_reasons(
     columns = [c for c in columns if c in numbers.columns]
     audio = any(c not in METADATA_COLUMNS for c in columns)
     measured = _audio_columns(numbers.notna())
-    misses = {
-        track_id: reason for by_track in features.attrs.get(PROVIDER_MISSES, {}).values() for track_id, reason in by_track.items()
-    }
+    by_provider = features.attrs.get(PROVIDER_MISSES, {}).values()
+    misses = {track_id: reason for by_track in by_provider for track_id, reason in by_track.items()}
     rows = numbers.reindex(track_ids)
     unknown = rows[columns].isna().to_numpy()
     given = features.drop(columns="source", errors="ignore")[columns].astype(float).reindex(track_ids).notna().to_numpy()
@@ -141,7 +140,7 @@ def not_placed_reasons(
 
 def audio_coverage(features: pd.DataFrame) -> str:
     """What the page says of a chain's audio features: the scale clustered on, and per provider how many tracks
-    it gave of those asked, with the reasons of the misses: "clustered by the sound of 30-second previews ...;
+    it gave of those asked, with the reasons of the misses: "audio: the sound of 30-second previews (...);
     reccobeats 64 of 106, preview analysis 102 of 106 (not found on Deezer 3, timed out 1)"; "" without a chain."""
     asked = features.attrs.get(ASKED_OF_PROVIDERS, {})
     if not asked:
@@ -155,7 +154,8 @@ def audio_coverage(features: pd.DataFrame) -> str:
     space = features.attrs.get(AUDIO_SPACE)
     if space == PREVIEW_SCALE:
         spotify = sum(known for slot, (known, _) in asked.items() if slot != "previews")
-        space = f"{space} (Spotify-scale features for {spotify} of {len(features)} tracks, under {MIN_SPOTIFY_SCALE_SHARE:.0%})"
+        under = f"under {MIN_SPOTIFY_SCALE_SHARE:.0%}"
+        space = f"{space} (Spotify-scale features for {spotify} of {len(features)} tracks, {under})"
     return (f"audio: {space}; " if space else "") + ", ".join(parts)
 
 

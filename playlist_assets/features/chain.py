@@ -13,9 +13,9 @@ import dagster as dg
 import pandas as pd
 from pydantic import PrivateAttr
 
+from playlist_assets.analysis.placement import PREVIEW_SCALE, SPOTIFY_SCALE, audio_space, previews_wanted
 from playlist_assets.cache import JsonCache
 from playlist_assets.features.base import FeatureProvider
-from playlist_assets.analysis.placement import PREVIEW_SCALE, SPOTIFY_SCALE, audio_space, previews_wanted
 from playlist_assets.features.deezer import LASTING_MISSES
 from playlist_assets.features.metadata import METADATA_SOURCE, MetadataFeatures
 from playlist_assets.model import ASKED_OF_PROVIDERS, AUDIO_SPACE, PROVIDER_MISSES, WHY_MISSING

@@ -11,7 +11,6 @@ from math import gcd
 
 import numpy as np
 import scipy.fft
-import scipy.ndimage
 import scipy.signal
 import soundfile
 from threadpoolctl import ThreadpoolController
@@ -122,7 +121,7 @@ def tempo(onsets: np.ndarray, frames_per_second: float) -> tuple[float, float]:
     prior = np.exp(-0.5 * (np.log2(bpm / TEMPO_PRIOR_BPM) / TEMPO_PRIOR_OCTAVES) ** 2)
     beat = candidates[np.argmax(np.clip(correlation[shortest : longest + 1], 0, None) * prior)]
     refined = [_peak_near(correlation, beat * multiple) / multiple for multiple in (1, 2, 3, 4)]
-    refined = [lag for lag in refined if abs(lag - beat) <= 1]
+    refined = [lag for lag in refined if abs(lag - beat) <= 1] or [beat]
     strength = correlation[int(beat) - 1 : int(beat) + 2].max()
     return float(60 * frames_per_second / np.mean(refined)), float(np.clip(strength, 0, 1))
 
