@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from playlist_assets.analysis import not_placed_reasons
+from playlist_assets.analysis.placement import audio_coverage
+from playlist_assets.analysis.vocabulary import column_name
 from playlist_assets.model import SKIP_REASONS, ClusterChanges, Clustering, PlaylistInfo, reccobeats_known
 
 TABLE_HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
@@ -107,7 +109,8 @@ def _table(rows: list[str]) -> str:
 def _how_clustered(clustering: Clustering) -> list[str]:
     """A sentence on the clustering and one on the scatter's axes."""
     columns = list(clustering.feature_columns)
-    features = ", ".join(columns[:-1]) + " and " + columns[-1] if len(columns) > 1 else columns[0]
+    named = [column_name(column) for column in columns]
+    features = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
     placed = count(len(clustering.tracks), "track")
     lines = [escape_cell(f"{count(clustering.k, 'cluster')} among {placed}, by {features}. {clustering.note.rstrip('.')}.")]
     if clustering.separation:
@@ -186,7 +189,9 @@ def _coverage(placed: int, tracks: pd.DataFrame, features: pd.DataFrame, skipped
         parts.append(f"left out: {left_out}")
     if len(tracks):
         parts.append(f"features: {_feature_sources(tracks, features)}")
-    if known := reccobeats_known(features):
+    if audio := audio_coverage(features):
+        parts.append(escape_cell(audio))
+    elif known := reccobeats_known(features):
         parts.append(f"ReccoBeats knew {known[0]} of the {count(known[1], 'track')} asked ({known[0] / known[1]:.0%})")
     return " · ".join(parts)
 
