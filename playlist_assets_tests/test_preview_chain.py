@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
-from playlist_assets.analysis import choose_feature_columns, not_placed_reasons
+from playlist_assets.analysis import choose_feature_columns, cluster_features, not_placed_reasons
 from playlist_assets.analysis.placement import PREVIEW_SCALE, PREVIEW_SCALE_COLUMNS, SPOTIFY_SCALE, audio_coverage
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
+from playlist_assets.definitions import library_resources
 from playlist_assets.features import FeatureChain, SpotifyAudioFeatures
 from playlist_assets.features.deezer import NO_PREVIEW, NOT_ON_DEEZER, TIMED_OUT
 from playlist_assets.features.network import network_providers
@@ -169,3 +170,24 @@ def test_deezer_api_root_and_reccobeats_api_root_move_every_call_and_previews_ca
 
     assert set(network_providers(previews=False)) == {"reccobeats"}
     assert set(network_providers(reccobeats=False)) == {"previews"}
+
+
+def test_the_code_locations_resources_with_reccobeats_off_cluster_a_spotify_playlist_by_sound(tmp_path, monkeypatch):
+    with FakeSpotifyAccount() as account, FakeDeezer() as deezer:
+        ids = [f"t{n:021d}" for n in range(24)]
+        playlist = account.add_playlist("Three sounds", [track(i, f"Song {n}", artist="Band") for n, i in enumerate(ids)])
+        for n, track_id in enumerate(ids):
+            deezer.add(f"ISRC{track_id}", f"Song {n}", "Band", 180, styled_clip(list(STYLES)[n % 3], n))
+        token = tmp_path / "config" / "playlist_assets" / "spotify_token.json"
+        account.source(tmp_path, token_cache_path=str(token), cache_dir=str(tmp_path / "cache" / "playlist_assets"))
+        environment = {
+            "SPOTIPY_CLIENT_ID": "fake-client-id", "SPOTIFY_API_ROOT": account.api_root, "DEEZER_API_ROOT": deezer.server.url,
+            "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        }
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        with dg.build_resources(library_resources("spotify", "", reccobeats=False)) as built:
+            found = built.features.features(built.source.fetch_playlist(playlist).tracks)
+
+    clustering = cluster_features(found)
+    assert set(clustering.feature_columns) <= set(PREVIEW_SCALE_COLUMNS) and clustering.k == 3

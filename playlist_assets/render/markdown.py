@@ -12,7 +12,7 @@ import pandas as pd
 from playlist_assets.analysis import not_placed_reasons
 from playlist_assets.analysis.placement import audio_coverage
 from playlist_assets.analysis.vocabulary import column_name
-from playlist_assets.model import SKIP_REASONS, ClusterChanges, Clustering, PlaylistInfo, reccobeats_known
+from playlist_assets.model import ASKED_OF_PROVIDERS, SKIP_REASONS, ClusterChanges, Clustering, PlaylistInfo, reccobeats_known
 
 TABLE_HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
 TABLE_SEPARATOR = "|:---|:---|:---|:---|:---|:---|:---|"
@@ -189,10 +189,10 @@ def _coverage(placed: int, tracks: pd.DataFrame, features: pd.DataFrame, skipped
         parts.append(f"left out: {left_out}")
     if len(tracks):
         parts.append(f"features: {_feature_sources(tracks, features)}")
-    if audio := audio_coverage(features):
-        parts.append(escape_cell(audio))
-    elif known := reccobeats_known(features):
+    if known := reccobeats_known(features):
         parts.append(f"ReccoBeats knew {known[0]} of the {count(known[1], 'track')} asked ({known[0] / known[1]:.0%})")
+    if "previews" in features.attrs.get(ASKED_OF_PROVIDERS, {}):  # the audio space and why tracks have no sound
+        parts.append(escape_cell(audio_coverage(features)))
     return " · ".join(parts)
 
 
