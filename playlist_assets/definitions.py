@@ -4,7 +4,8 @@ The library comes from ``PLAYLIST_ASSETS_SOURCE``: ``demo`` (the default, bundle
 credentials in ``SPOTIPY_CLIENT_ID``/``SPOTIPY_CLIENT_SECRET``/``SPOTIPY_REDIRECT_URI``, API roots in
 ``SPOTIFY_API_ROOT``/``SPOTIFY_ACCOUNTS_ROOT``), ``exportify`` or
 ``account-export`` (files under ``PLAYLIST_ASSETS_PATH``). ``PLAYLIST_ASSETS_RECCOBEATS=off`` keeps features
-off the network; ``PLAYLIST_ASSETS_OUTPUT`` names the folder for pages.
+off the network; ``PLAYLIST_ASSETS_OUTPUT`` names the folder for pages. ``PLAYLIST_ASSETS_PUBLISH=dry-run|spotify``
+adds cluster_playlists (see docs/publishing.md).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 
 import dagster as dg
 
-from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS
+from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS, PUBLISH_ASSETS
 from playlist_assets.features import (
     DemoFeatures,
     ExportFeatures,
@@ -29,6 +30,7 @@ from playlist_assets.sensors import index_automation_sensor, playlist_discovery_
 from playlist_assets.sources import AccountExportSource, DemoSource, ExportifySource
 from playlist_assets.sources.spotify import SpotifySource
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets.writers.spotify import publish_mode
 
 SOURCES = ("demo", "spotify", "exportify", "account-export")
 
@@ -79,19 +81,23 @@ EXECUTOR = dg.in_process_executor
 def defs() -> dg.Definitions:
     """The code location, on the library and output folder the environment names (read when it is loaded)."""
     batch_events()  # the runs of this code location hand batches of events to the storage (on PostgreSQL too)
+    kind, publishing = os.environ.get("PLAYLIST_ASSETS_SOURCE", "demo"), publish_mode()
     return dg.Definitions(
-        assets=ALL_ASSETS,
+        assets=[*ALL_ASSETS, *(PUBLISH_ASSETS if publishing != "off" else [])],
         asset_checks=ALL_CHECKS,
         jobs=[refresh_job],
         sensors=[playlist_discovery_sensor, index_automation_sensor, playlist_names_on_runs],
         schedules=[refresh_schedule],
         resources={
             **library_resources(
-                kind=os.environ.get("PLAYLIST_ASSETS_SOURCE", "demo"),
+                kind=kind,
                 path=os.environ.get("PLAYLIST_ASSETS_PATH", ""),
                 reccobeats=os.environ.get("PLAYLIST_ASSETS_RECCOBEATS", "on") != "off",
             ),
-            "output": OutputFolder(path=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output")),
+            "output": OutputFolder(
+                path=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output"),
+                paste_files=publishing == "spotify" and kind != "spotify",  # no account to write to
+            ),
             "io_manager": PartitionedPickleIOManager(),
         },
         executor=EXECUTOR,
