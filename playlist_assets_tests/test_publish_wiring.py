@@ -1,6 +1,7 @@
 """Publishing wired into the refresh: ./run.sh and the discovery sensor with PLAYLIST_ASSETS_PUBLISH, through the real
 client against the fake account's write endpoints (demo playlists copied into it, so that they have clusters)."""
 
+import datetime
 import pickle
 from collections import Counter
 from pathlib import Path
@@ -13,12 +14,13 @@ from playlist_assets.assets import ALL_ASSETS, PUBLISH_ASSETS, cluster_playlists
 from playlist_assets.assets.checks import broken_links
 from playlist_assets.definitions import defs as project_definitions
 from playlist_assets.features import DemoFeatures
-from playlist_assets.jobs import PUBLISH_KEYS, refresh_job
+from playlist_assets.jobs import PLAYLIST_KEYS, PUBLISH_KEYS, refresh_job
 from playlist_assets.model import PlaylistInfo
-from playlist_assets.partitions import playlist_key
+from playlist_assets.partitions import add_playlist_partitions, playlist_key
 from playlist_assets.publishing import DesiredCluster, paste_text, track_uri
 from playlist_assets.render import page_path
 from playlist_assets.resources import OutputFolder
+from playlist_assets.schedules import refresh_schedule
 from playlist_assets.sensors import playlist_discovery_sensor
 from playlist_assets.sources import DemoSource
 from playlist_assets.sources.spotify_client import WRITE_SCOPE
@@ -158,7 +160,8 @@ def test_a_read_only_login_writes_nothing_and_says_so_in_one_line_while_the_page
     account, tmp_path, instance, monkeypatch, capsys
 ):
     monkeypatch.setenv("PLAYLIST_ASSETS_PUBLISH", "spotify")
-    copy_demo_playlist(account, FOUR), copy_demo_playlist(account, PIPES)
+    for name in (FOUR, PIPES):
+        copy_demo_playlist(account, name)
     account.granted_scopes.discard(WRITE_SCOPE)
 
     assert cli.refresh(instance, definitions(account, tmp_path)) == 1
@@ -194,7 +197,8 @@ def test_a_playlist_failing_to_publish_fails_alone_and_is_published_on_the_next_
 
 def test_a_long_429_on_a_write_stops_the_writes_as_it_stops_the_reads(account, tmp_path, instance, monkeypatch, capsys):
     monkeypatch.setenv("PLAYLIST_ASSETS_PUBLISH", "spotify")
-    copy_demo_playlist(account, FOUR), copy_demo_playlist(account, PIPES)
+    for name in (FOUR, PIPES):
+        copy_demo_playlist(account, name)
     account.fail("/v1/me/playlists", StubResponse(status=429, headers={"Retry-After": "3600"}), method="POST")
 
     assert cli.refresh(instance, definitions(account, tmp_path)) == 1
@@ -240,6 +244,16 @@ def test_the_publish_setting_chooses_the_assets_when_the_code_location_loads(mod
     job_keys = loaded.resolve_job_def(refresh_job.name).asset_layer.executable_asset_keys
     assert (cluster_playlists.key in job_keys) == (mode != "off")
     assert loaded.resources["output"].paste_files == (mode == "spotify")  # the demo has no account to write to
+
+
+def test_the_schedule_publishes_every_playlist_when_publishing_is_on(instance, monkeypatch):
+    add_playlist_partitions(instance, DEMO.values())
+    when = datetime.datetime(2026, 11, 26, 6, tzinfo=datetime.timezone.utc)
+    for mode, chain in (("off", PLAYLIST_KEYS), ("dry-run", [*PLAYLIST_KEYS, cluster_playlists.key])):
+        monkeypatch.setenv("PLAYLIST_ASSETS_PUBLISH", mode)
+        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
+        [_, playlists] = refresh_schedule(context)  # Liked Songs, then the 9 playlists in one range
+        assert playlists.asset_selection == chain
 
 
 @pytest.mark.parametrize("command", [[], ["login"]])

@@ -74,7 +74,8 @@ def _track_names(tracks: PlaylistTracks) -> dict[str, str]:
 
 def plan_only(instance: dg.DagsterInstance, raw_tracks: PlaylistTracks, track_clusters: Clustering) -> dict:
     """What publishing would write for the playlist, without any request (``dry-run``)."""
-    playlist, clusters = raw_tracks.playlist, _clusters(publish_state.created_playlist_ids(instance), raw_tracks, track_clusters)
+    playlist = raw_tracks.playlist
+    clusters = _clusters(publish_state.created_playlist_ids(instance), raw_tracks, track_clusters)
     if isinstance(clusters, str):
         return _record(playlist, "dry-run", f"{playlist.display_name}: {clusters}")
     plan = dry_run(instance, playlist, clusters)
@@ -116,9 +117,8 @@ def paste_files_beside_page(root: Path, raw_tracks: PlaylistTracks, track_cluste
     clusters = playlist_clusters(raw_tracks.tracks, track_clusters) if track_clusters.clustered else {}
     folder = page_path(root, playlist_slug(playlist.id, playlist.name)).parent
     files = [str(folder / PASTE_FILE.format(cluster)) for cluster in clusters]
-    text = f"{playlist.display_name}: " + (
-        f"the tracks of {count(len(files), 'cluster')} to paste into Spotify, beside the page" if files else "nothing to paste"
-    )
+    what = f"the tracks of {count(len(files), 'cluster')} to paste into Spotify, beside the page"
+    text = f"{playlist.display_name}: {what if files else 'nothing to paste'}"
     return _record(playlist, "spotify", text, **{"paste files": dg.MetadataValue.json(files)})
 
 
@@ -163,7 +163,8 @@ def cluster_playlists(
         yield failure_observation(key, failure, context.asset_key)
     if failed:
         named = "; ".join(f"{failure.playlist or key} ({key}): {failure.reason}" for key, failure in failed.items())
-        raise dg.Failure(f"{len(failed)} of {len(context.partition_keys)} playlists not published: {named}", allow_retries=False)
+        total = len(context.partition_keys)
+        raise dg.Failure(f"{len(failed)} of {total} playlists not published: {named}", allow_retries=False)
 
 
 def unpublished(instance: dg.DagsterInstance, listed: Mapping[str, PlaylistInfo]) -> list[str]:
@@ -185,7 +186,7 @@ def publishing_summary(
     """What cluster_playlists' ``events`` in a refresh planned or wrote, and a line per reason why playlists were not
     published in the end (those of ``failed_pages`` aside: their failure is said with their page), in words."""
     done = {
-        event.partition: {name: value.value for name, value in event.step_materialization_data.materialization.metadata.items()}
+        event.partition: {name: entry.value for name, entry in event.materialization.metadata.items()}
         for event in events
         if event.partition is not None and event.is_step_materialization
     }
@@ -205,5 +206,8 @@ def publishing_summary(
         lines.append(f"  {count(quiet, 'playlist')} with nothing to write to Spotify")
     if files := sum(len(record.get("paste files") or []) for record in records):
         lines.append(f"{count(files, 'file')} of tracks to paste into Spotify's desktop app, beside the pages")
-    problems = [f"  Not published ({count(len(names), 'playlist')}: {', '.join(names)}): {reason}" for reason, names in by_reason.items()]
+    problems = [
+        f"  Not published ({count(len(names), 'playlist')}: {', '.join(names)}): {reason}"
+        for reason, names in by_reason.items()
+    ]
     return lines, problems
