@@ -30,7 +30,7 @@ sys.path.insert(0, str(PROJECT))  # run as a script: the project's playlist_asse
 
 from playlist_assets.model import PlaylistInfo  # noqa: E402
 from playlist_assets.publishing import DesiredCluster  # noqa: E402
-from playlist_assets.writers.spotify import publish, writer_client  # noqa: E402
+from playlist_assets.writers.spotify import publish  # noqa: E402
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount  # noqa: E402
 
 #: The requests counted, by kind.
@@ -105,7 +105,7 @@ def measure(playlists: int, seed: int) -> Measured:
         formula=len(every) + sum(math.ceil(len(cluster.uris) / 100) for cluster in every),
     )
     with FakeSpotifyAccount() as account, tempfile.TemporaryDirectory() as folder, dg.instance_for_test() as instance:
-        client = writer_client(account.source(Path(folder)))
+        client = account.source(Path(folder)).client()
         for title, playlists_now in rounds.items():
             before = len(account.server.requests)
             started = time.perf_counter()

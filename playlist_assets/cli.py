@@ -7,7 +7,8 @@ every playlist), in runs of up to PARTITIONS_PER_RUN consecutive playlists, as a
 that fails costs the others of its run nothing. Liked Songs are read once per refresh (cheap; when they
 cannot be read the pages go on without hearts); when they changed, the pages of the unchanged playlists
 are rewritten for their hearts, without recomputing their clusters. A long Spotify rate limit stops the
-refresh and is remembered (see ``rate_limit``).
+refresh and is remembered (see ``rate_limit``). With PLAYLIST_ASSETS_PUBLISH on, a playlist whose clusters were not
+published for its snapshot is published (its page rewritten), and the summary says what was planned or written.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ import dagster as dg
 from tqdm import tqdm
 
 from playlist_assets import rate_limit
-from playlist_assets.assets import clusters_page, liked_tracks, playlists_index
+from playlist_assets.assets import cluster_playlists, clusters_page, liked_tracks, playlists_index
+from playlist_assets.assets.publish import publishing_summary
 from playlist_assets.assets.settings import LASTING_ERRORS
-from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, playlist_run_tags, refresh_job
+from playlist_assets.jobs import LIKED_KEYS, PUBLISH_KEYS, partition_ranges, playlist_keys, playlist_run_tags, refresh_job
 from playlist_assets.model import PlaylistInfo
 from playlist_assets.page_record import PageRecord, failure_from_metadata
 from playlist_assets.partitions import add_playlist_partitions, playlist_key, playlist_partitions
@@ -35,6 +37,7 @@ from playlist_assets.render.index import index_path
 from playlist_assets.render.markdown import count
 from playlist_assets.sensors import library_changes, remove_pages_of_gone_playlists
 from playlist_assets.sources.spotify_client import SpotifyRateLimited, SpotifyUnavailable
+from playlist_assets.writers.spotify import publish_mode
 
 #: Failures of the listing said in one line, without a traceback: no login, a refusal, a folder or file that
 #: cannot be read, Spotify unavailable.
@@ -77,6 +80,11 @@ def log_in(open_browser: bool) -> int:
     if not os.environ.get("SPOTIPY_CLIENT_ID"):
         print("Set SPOTIPY_CLIENT_ID (and SPOTIPY_REDIRECT_URI, SPOTIPY_CLIENT_SECRET) first", file=sys.stderr)
         return 2
+    try:
+        publish_mode()  # the login asks to write playlists when publishing
+    except ValueError as error:
+        print(f"playlist-assets: {error}", file=sys.stderr)
+        return 2
     with dg.build_resources({"source": spotify_source()}) as resources:
         print(login(resources.source, open_browser=open_browser))
     return 0
@@ -107,7 +115,7 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
         instance.delete_dynamic_partition(playlist_partitions.name, key)
     remove_pages_of_gone_playlists(defs.resources["output"], changes.gone, dg.get_dagster_logger())
     print(f"{len(playlists)} playlists ({changes.summary()})")
-    left_out = source.left_out_playlists()
+    left_out = source.left_out_playlists() + [(name, "made by publishing clusters") for name in changes.created]
     for why in dict.fromkeys(why for _, why in left_out):
         named = [name for name, reason in left_out if reason == why]
         print(f"  {count(len(named), 'playlist')} left out, {why}: {', '.join(named)}")
@@ -118,9 +126,11 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
         print(rate_limit.waiting_message(until), file=sys.stderr)
         return 1
     changed = set(changes.listed if everything else changes.changed)
-    unchanged = set(changes.listed) - changed
+    unpublished = set(changes.unpublished) - changed
+    unchanged = set(changes.listed) - changed - unpublished
     order = instance.get_dynamic_partitions(playlist_partitions.name)
-    runs = [(keys, PLAYLIST_KEYS) for keys in partition_ranges(order, changed)]
+    runs = [(keys, playlist_keys()) for keys in partition_ranges(order, changed)]
+    runs += [(keys, PUBLISH_KEYS) for keys in partition_ranges(order, unpublished)]
     if liked_changed:
         runs += [(keys, [clusters_page.key]) for keys in partition_ranges(order, unchanged)]
     names = {key: playlist.display_name for key, playlist in changes.listed.items()}
@@ -132,9 +142,10 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
             _materialize(instance, job, keys, selection, outcome, progress, names)
     indexed = _refresh_index(instance, job, defs, bool(outcome.pages or outcome.failed or changes.added or changes.deleted))
     _print_summary(playlists, outcome, unchanged if not liked_changed else set(), started)
+    not_published = _print_publishing(outcome)
     if until := rate_limit.waiting_until(instance):
         print(rate_limit.waiting_message(until), file=sys.stderr)
-    return 1 if outcome.failed or until or not indexed else 0
+    return 1 if outcome.failed or not_published or until or not indexed else 0
 
 
 def _refresh_index(instance, job, defs: dg.Definitions, changed: bool) -> bool:
@@ -173,10 +184,12 @@ def _refresh_liked_songs(instance: dg.DagsterInstance, job: dg.JobDefinition) ->
 
 @dataclass
 class Outcome:
-    """What the runs of a refresh did: ``pages`` partition key -> (k, path); ``failed`` partition key -> reason."""
+    """What the runs of a refresh did: ``pages`` partition key -> (k, path); ``failed`` partition key -> reason;
+    ``publishing`` the events of cluster_playlists."""
 
     pages: dict[str, tuple[int, str]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    publishing: list[dg.DagsterEvent] = field(default_factory=list)
 
 
 class Progress:
@@ -226,6 +239,8 @@ def _materialize(
         **one,
     )
     for event in result.all_events:
+        if event.asset_key == cluster_playlists.key:
+            outcome.publishing.append(event)
         if event.asset_key != clusters_page.key or event.partition is None:
             continue
         if event.is_step_materialization:
@@ -238,6 +253,16 @@ def _materialize(
         for key in keys:
             if key not in outcome.pages:
                 outcome.failed.setdefault(key, _failure_reason(result))
+
+
+def _print_publishing(outcome: Outcome) -> bool:
+    """What publishing planned or wrote; a line per reason why playlists whose page was written were not published."""
+    done, problems = publishing_summary(outcome.publishing, set(outcome.failed), publish_mode() == "dry-run")
+    for line in done:
+        print(line)
+    for line in problems:
+        print(line, file=sys.stderr)
+    return bool(problems)
 
 
 def _failure_reason(result: dg.ExecuteInProcessResult) -> str:

@@ -5,7 +5,8 @@ credentials in ``SPOTIPY_CLIENT_ID``/``SPOTIPY_CLIENT_SECRET``/``SPOTIPY_REDIREC
 ``SPOTIFY_API_ROOT``/``SPOTIFY_ACCOUNTS_ROOT``), ``exportify`` or
 ``account-export`` (files under ``PLAYLIST_ASSETS_PATH``). ``PLAYLIST_ASSETS_RECCOBEATS=off`` and
 ``PLAYLIST_ASSETS_PREVIEWS=off`` keep track ids, ISRCs, artists and titles from ReccoBeats and Deezer
-(API roots in ``RECCOBEATS_API_ROOT``/``DEEZER_API_ROOT``); ``PLAYLIST_ASSETS_OUTPUT`` names the folder for pages.
+(API roots in ``RECCOBEATS_API_ROOT``/``DEEZER_API_ROOT``); ``PLAYLIST_ASSETS_OUTPUT`` names the folder for pages;
+``PLAYLIST_ASSETS_PUBLISH=dry-run|spotify`` adds cluster_playlists (see docs/publishing.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 
 import dagster as dg
 
-from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS
+from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS, PUBLISH_ASSETS
 from playlist_assets.features import DemoFeatures, ExportFeatures, FeatureChain, SpotifyAudioFeatures
 from playlist_assets.features.network import network_providers
 from playlist_assets.instance_storage import batch_events
@@ -25,6 +26,7 @@ from playlist_assets.sensors import index_automation_sensor, playlist_discovery_
 from playlist_assets.sources import AccountExportSource, DemoSource, ExportifySource
 from playlist_assets.sources.spotify import SpotifySource
 from playlist_assets.storage import PartitionedPickleIOManager
+from playlist_assets.writers.spotify import publish_mode
 
 SOURCES = ("demo", "spotify", "exportify", "account-export")
 
@@ -77,20 +79,24 @@ EXECUTOR = dg.in_process_executor
 def defs() -> dg.Definitions:
     """The code location, on the library and output folder the environment names (read when it is loaded)."""
     batch_events()  # the runs of this code location hand batches of events to the storage (on PostgreSQL too)
+    kind, publishing = os.environ.get("PLAYLIST_ASSETS_SOURCE", "demo"), publish_mode()
     return dg.Definitions(
-        assets=ALL_ASSETS,
+        assets=[*ALL_ASSETS, *(PUBLISH_ASSETS if publishing != "off" else [])],
         asset_checks=ALL_CHECKS,
         jobs=[refresh_job],
         sensors=[playlist_discovery_sensor, index_automation_sensor, playlist_names_on_runs],
         schedules=[refresh_schedule],
         resources={
             **library_resources(
-                kind=os.environ.get("PLAYLIST_ASSETS_SOURCE", "demo"),
+                kind=kind,
                 path=os.environ.get("PLAYLIST_ASSETS_PATH", ""),
                 reccobeats=os.environ.get("PLAYLIST_ASSETS_RECCOBEATS", "on") != "off",
                 previews=os.environ.get("PLAYLIST_ASSETS_PREVIEWS", "on") != "off",
             ),
-            "output": OutputFolder(path=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output")),
+            "output": OutputFolder(
+                path=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output"),
+                paste_files=publishing == "spotify" and kind != "spotify",  # no account to write to
+            ),
             "io_manager": PartitionedPickleIOManager(),
         },
         executor=EXECUTOR,

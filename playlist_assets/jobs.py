@@ -6,17 +6,26 @@ from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
-from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS, liked_tracks
+from playlist_assets.assets import PLAYLIST_ASSETS, cluster_playlists, clusters_page, liked_tracks
 from playlist_assets.assets.settings import PARTITIONS_PER_RUN
+from playlist_assets.writers.spotify import publish_mode
 
 refresh_job = dg.define_asset_job(
     "refresh_playlists",
-    selection=dg.AssetSelection.assets(*ALL_ASSETS),
-    description="Liked Songs, or the chain from raw_tracks to clusters_page for one playlist or a range of them.",
+    selection=dg.AssetSelection.all(),  # the assets of the definitions: cluster_playlists only when publishing
+    description="Liked Songs, or the chain from raw_tracks to clusters_page (and cluster_playlists when publishing) "
+    "for one playlist or a range of them.",
 )
 
 PLAYLIST_KEYS = [asset.key for asset in PLAYLIST_ASSETS]
 LIKED_KEYS = [liked_tracks.key]
+#: What a playlist whose page is current runs to be published: its page too, which links the files to paste.
+PUBLISH_KEYS = [clusters_page.key, cluster_playlists.key]
+
+
+def playlist_keys() -> list[dg.AssetKey]:
+    """The chain a playlist's run materializes: with PLAYLIST_ASSETS_PUBLISH not off, its clusters published too."""
+    return PLAYLIST_KEYS + ([cluster_playlists.key] if publish_mode() != "off" else [])
 
 
 def partition_ranges(ordered: Sequence[str], wanted: set[str], size: int = PARTITIONS_PER_RUN) -> list[list[str]]:
@@ -80,10 +89,12 @@ def liked_songs_request(run_key: str | None = None) -> dg.RunRequest:
     return dg.RunRequest(run_key=run_key, asset_selection=LIKED_KEYS)
 
 
-def playlist_request(key: str, run_key: str | None = None, name: str = "") -> dg.RunRequest:
-    """A run that refreshes one playlist's partition (``key``) of the chain, tagged with its name."""
+def playlist_request(
+    key: str, run_key: str | None = None, name: str = "", assets: list[dg.AssetKey] | None = None
+) -> dg.RunRequest:
+    """A run that refreshes one playlist's partition (``key``) of the chain (or of ``assets``), tagged with its name."""
     tags = name_tags([key], {key: name})
-    return dg.RunRequest(run_key=run_key, partition_key=key, asset_selection=PLAYLIST_KEYS, tags=tags)
+    return dg.RunRequest(run_key=run_key, partition_key=key, asset_selection=assets or playlist_keys(), tags=tags)
 
 
 def playlist_range_request(
@@ -93,4 +104,4 @@ def playlist_range_request(
     names = names or {}
     if len(keys) == 1:
         return playlist_request(keys[0], run_key, names.get(keys[0], ""))
-    return dg.RunRequest(run_key=run_key, tags=playlist_run_tags(keys, names), asset_selection=PLAYLIST_KEYS)
+    return dg.RunRequest(run_key=run_key, tags=playlist_run_tags(keys, names), asset_selection=playlist_keys())

@@ -95,10 +95,10 @@ class PageRecord:
         return cls.from_metadata(record.asset_materialization.metadata)
 
 
-def failure_observation(key: str, failed: PlaylistFailed) -> dg.AssetObservation:
-    """What records a playlist's failure on its partition of clusters_page."""
+def failure_observation(key: str, failed: PlaylistFailed, asset_key: dg.AssetKey = CLUSTERS_PAGE) -> dg.AssetObservation:
+    """What records a playlist's failure on its partition of clusters_page (or of ``asset_key``)."""
     metadata = {"playlist": failed.playlist, "failed": failed.reason, "snapshot_id": failed.snapshot_id}
-    return dg.AssetObservation(asset_key=CLUSTERS_PAGE, partition=key, metadata=metadata)
+    return dg.AssetObservation(asset_key=asset_key, partition=key, metadata=metadata)
 
 
 def failure_from_metadata(metadata: Mapping[str, dg.MetadataValue]) -> PlaylistFailed:

@@ -12,7 +12,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from playlist_assets.model import PlaylistInfo
+import pandas as pd
+
+from playlist_assets.model import Clustering, PlaylistInfo
 
 #: Most track uris one request may put or add (Spotify answers 400 above).
 MOST_URIS = 100
@@ -104,6 +106,15 @@ def desired_clusters(cluster_of: Mapping[str, int], names: Mapping[int, str]) ->
     if len(members) < 2:
         return {}
     return {cluster: DesiredCluster(names[cluster], tuple(uris)) for cluster, uris in sorted(members.items())}
+
+
+def playlist_clusters(tracks: pd.DataFrame, clustering: Clustering) -> dict[int, DesiredCluster]:
+    """A clustered playlist's clusters as they should be published: ``tracks`` (a track table) in playlist order."""
+    in_order = tracks["position"].sort_values(kind="stable").index
+    cluster = clustering.tracks["cluster"]
+    cluster_of = {track_id: int(cluster.get(track_id, 0)) for track_id in in_order}
+    numbers = {number for number in cluster_of.values() if number}
+    return desired_clusters(cluster_of, {number: clustering.names.get(number) or f"Cluster {number}" for number in numbers})
 
 
 def playlist_name(playlist: PlaylistInfo, cluster_name: str) -> str:

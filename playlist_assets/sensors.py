@@ -3,21 +3,24 @@
 Discovery keeps the "playlists" partitions and pages in step with the source's playlists. Each tick lists the
 playlists once (for Spotify: one request per 50 playlists) and compares each ``snapshot_id`` with the one its page
 was last written for (recorded in the instance); only new and changed playlists get a run, so an unchanged library
-costs the listing and nothing else.
+costs the listing and nothing else. With publishing on, a playlist whose clusters were not published for its
+snapshot gets a run of its page and cluster_playlists; the playlists publishing created are never partitions.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dagster as dg
 
 from playlist_assets import rate_limit
 from playlist_assets.assets import liked_tracks, playlists_index
+from playlist_assets.assets.publish import unpublished
 from playlist_assets.instance_queries import page_names, page_snapshots
 from playlist_assets.jobs import (
     PARTITION_TAG,
     PLAYLIST_TAG,
     PLAYLISTS_TAG,
+    PUBLISH_KEYS,
     RANGE_END,
     RANGE_START,
     liked_songs_request,
@@ -31,6 +34,8 @@ from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
 from playlist_assets.sources.spotify_client import SpotifyRateLimited
 from playlist_assets.writers.files import remove_playlist_outputs
+from playlist_assets.writers.publish_state import created_playlist_ids
+from playlist_assets.writers.spotify import publish_mode
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class LibraryChanges:
     renamed: list[str]  # the deleted keys of playlists still listed (under another name)
     gone: list[str]  # the ids of the playlists gone, whose pages go too
     changed: list[str]  # the playlists whose page is missing or was written for another snapshot, in listed order
+    unpublished: list[str] = field(default_factory=list)  # the others whose clusters are not published for it
+    created: list[str] = field(default_factory=list)  # names of the listed playlists made by publishing: left out
 
     def summary(self) -> str:
         """The changes in words: "2 new, 1 removed, 1 under a new key" (renamed)."""
@@ -54,8 +61,12 @@ def library_changes(instance: dg.DagsterInstance, playlists: list[PlaylistInfo])
     """How the partitions and pages must change to match ``playlists``, as listed by the source.
 
     An empty listing deletes nothing: a whole library gone at once is more likely an outage than real. A page
-    written under a key that was deleted since does not count (its folder went with it).
+    written under a key that was deleted since does not count (its folder went with it). The playlists that
+    publishing created are left out.
     """
+    created = created_playlist_ids(instance)
+    made = [playlist.display_name for playlist in playlists if playlist.id in created]
+    playlists = [playlist for playlist in playlists if playlist.id not in created]
     listed = {playlist_key(playlist): playlist for playlist in playlists}
     known = set(instance.get_dynamic_partitions(playlist_partitions.name))
     deleted = sorted(known - set(listed)) if playlists else []
@@ -65,7 +76,9 @@ def library_changes(instance: dg.DagsterInstance, playlists: list[PlaylistInfo])
     gone = sorted({playlist_id for playlist_id in ids.values() if playlist_id not in ids_listed})
     written = {key: snapshot for key, snapshot in page_snapshots(instance).items() if key in known}
     changed = [key for key, playlist in listed.items() if written.get(key) != playlist.snapshot_id]
-    return LibraryChanges(listed, sorted(set(listed) - known), deleted, renamed, gone, changed)
+    pages_due = set(changed)
+    to_publish = [key for key in unpublished(instance, listed) if key not in pages_due]
+    return LibraryChanges(listed, sorted(set(listed) - known), deleted, renamed, gone, changed, to_publish, made)
 
 
 def remove_pages_of_gone_playlists(output: OutputFolder, gone: list[str], log) -> None:
@@ -105,6 +118,10 @@ def playlist_discovery_sensor(context: dg.SensorEvaluationContext, source: Playl
         playlist_request(key, run_key=f"{key}:{changes.listed[key].snapshot_id}", name=changes.listed[key].display_name)
         for key in changes.changed
     ]
+    for key in changes.unpublished:  # its page is current: the page (which may link files to paste) and publishing
+        playlist = changes.listed[key]
+        run_key = f"{key}:{playlist.snapshot_id}:{publish_mode()}"
+        run_requests.append(playlist_request(key, run_key, playlist.display_name, PUBLISH_KEYS))
     return dg.SensorResult(run_requests=run_requests, dynamic_partitions_requests=requests)
 
 

@@ -21,7 +21,6 @@ from playlist_assets.writers.spotify import (
     dry_run,
     publish,
     publish_mode,
-    writer_client,
 )
 from playlist_assets_tests.postgres import ON_BOTH_STORAGES
 from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, track
@@ -50,7 +49,7 @@ def mix(account):
 
 @pytest.fixture
 def client(account, tmp_path):
-    return writer_client(account.source(tmp_path))
+    return account.source(tmp_path).client()
 
 
 def clusters(*sizes: int, start: int = 0) -> dict[int, DesiredCluster]:

@@ -1,5 +1,5 @@
 """The asset graph: raw_tracks -> track_features -> track_clusters -> clusters_scatter -> clusters_page (with its page
-checks) -> playlists_index, and the check of the index."""
+checks) -> playlists_index, and the check of the index; with publishing on, track_clusters -> cluster_playlists."""
 
 import warnings
 
@@ -14,15 +14,20 @@ with warnings.catch_warnings():
     from playlist_assets.assets.liked import liked_tracks
     from playlist_assets.assets.page import clusters_page
     from playlist_assets.assets.playlists import clusters_scatter, raw_tracks, track_clusters, track_features
+    from playlist_assets.assets.publish import cluster_playlists
 
 PLAYLIST_ASSETS = [raw_tracks, track_features, track_clusters, clusters_scatter, clusters_page]
 ALL_ASSETS = [liked_tracks, *PLAYLIST_ASSETS, playlists_index]
 ALL_CHECKS = [index_links_resolve]
+#: Added to the graph when PLAYLIST_ASSETS_PUBLISH is not off.
+PUBLISH_ASSETS = [cluster_playlists]
 
 __all__ = [
     "ALL_ASSETS",
     "ALL_CHECKS",
     "PLAYLIST_ASSETS",
+    "PUBLISH_ASSETS",
+    "cluster_playlists",
     "clusters_page",
     "clusters_scatter",
     "liked_tracks",

@@ -11,7 +11,7 @@ import dagster as dg
 
 from playlist_assets import rate_limit
 from playlist_assets.model import PlaylistFailed, PlaylistTracks
-from playlist_assets.page_record import failure_observation
+from playlist_assets.page_record import CLUSTERS_PAGE, failure_observation
 from playlist_assets.sources.spotify_client import SpotifyRateLimited
 
 T = TypeVar("T")
@@ -46,12 +46,17 @@ def _failure(error: Exception, inputs: dict[str, Any]) -> PlaylistFailed:
 
 
 def playlist_results(
-    context: dg.AssetExecutionContext, build: Callable[..., Any], calls_spotify: bool, inputs: dict[str, ByPlaylist]
+    context: dg.AssetExecutionContext,
+    build: Callable[..., Any],
+    calls_spotify: bool,
+    inputs: dict[str, ByPlaylist],
+    failures_on: dg.AssetKey = CLUSTERS_PAGE,
 ) -> Iterator[tuple[str, Any] | dg.AssetObservation]:
     """``(partition key, build(**its inputs))`` for each playlist of the step, or its ``PlaylistFailed``.
 
     A playlist that failed in an earlier step is passed on without calling ``build``. In a step over one
-    playlist, a failure yields its observation and raises (the step fails; its RetryPolicy may try again).
+    playlist, a failure yields its observation (on ``failures_on``: the page, which it keeps from being written)
+    and raises (the step fails; its RetryPolicy may try again).
     A rate limit beyond the cap, here or kept from an earlier refresh, stops the calls to Spotify
     (``calls_spotify``, see ``rate_limit.call_spotify``): every playlist not done yet fails with it.
     """
@@ -69,14 +74,14 @@ def playlist_results(
                 if isinstance(error, SpotifyRateLimited):
                     limited = PlaylistFailed(str(error))
                 if single:
-                    yield failure_observation(key, _failure(error, own))
+                    yield failure_observation(key, _failure(error, own), failures_on)
                     raise
                 failed = _failure(error, own)
             else:
                 yield key, result
                 continue
         if single:
-            yield failure_observation(key, failed)
+            yield failure_observation(key, failed, failures_on)
             raise dg.Failure(failed.reason, allow_retries=False)
         named = f"{failed.playlist} ({key})" if failed.playlist else key
         context.log.error(f"Playlist {named} failed in {context.asset_key.to_user_string()}: {failed.reason}")

@@ -59,11 +59,15 @@ def write_playlist_page(
     track_features: pd.DataFrame,
     track_clusters: Clustering,
     clusters_scatter: str | None,
+    paste: bool = False,
 ) -> tuple[PageRecord, dict[str, list[str]]]:
-    """Write the playlist's page under ``root``: what to record about it, and what each page check finds wrong."""
+    """Write the playlist's page under ``root`` (``paste``: with its clusters' tracks to paste into Spotify beside it):
+    what to record about it, and what each page check finds wrong."""
     liked_unreadable = liked.reason if isinstance(liked, LikedSongsUnreadable) else ""
     hearts = frozenset() if liked_unreadable else liked
-    path, page = write_page(root, raw_tracks, track_features, track_clusters, clusters_scatter, hearts, liked_unreadable)
+    path, page = write_page(
+        root, raw_tracks, track_features, track_clusters, clusters_scatter, hearts, liked_unreadable, paste
+    )
     record = page_record(path, page, raw_tracks, track_features, track_clusters, liked_unreadable)
     return record, page_problems(path, root, raw_tracks, track_clusters)
 
@@ -128,7 +132,7 @@ def clusters_page(
         "clusters_scatter": clusters_scatter,
     }
     written, failed, problems = {}, {}, {}
-    for item in playlist_results(context, partial(write_playlist_page, output.root, liked_tracks), False, inputs):
+    for item in playlist_results(context, partial(write_playlist_page, output.root, liked_tracks, paste=output.paste_files), False, inputs):
         if isinstance(item, dg.AssetObservation):
             yield item
         elif isinstance(item[1], PlaylistFailed):

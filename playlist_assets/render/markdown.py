@@ -130,9 +130,11 @@ def _separation_sentence(clustering: Clustering) -> str:
     return f"How distinct the clusters are: {clustering.separation} (silhouette {clustering.score:.2f}, on a scale of -1 to 1); {trust}."
 
 
-def _cluster_blocks(cluster: int, rows: list[str], clustering: Clustering, top_n: int) -> list[str]:
-    """A cluster's heading, size, profile and table (``rows``: its members' rows, nearest its centre first)."""
-    blocks = [f"## {cluster_title(cluster, clustering.names.get(cluster, ''))}", count(len(rows), "track")]
+def _cluster_blocks(cluster: int, rows: list[str], clustering: Clustering, top_n: int, paste_file: str = "") -> list[str]:
+    """A cluster's heading, size, profile and table (``rows``: its members' rows, nearest its centre first); the size
+    links ``paste_file``, its tracks to paste into Spotify, when there is one."""
+    size = count(len(rows), "track") + (f" — [as Spotify links, to paste into a playlist]({_url(paste_file)})" if paste_file else "")
+    blocks = [f"## {cluster_title(cluster, clustering.names.get(cluster, ''))}", size]
     if clustering.profiles.get(cluster):
         blocks.append(escape_cell(clustering.profiles[cluster]))
     blocks.append(_table(rows[:top_n]))
@@ -216,6 +218,7 @@ def render_clusters_page(
     liked_unreadable: str = "",
     changes: ClusterChanges | None = None,
     since: str = "",
+    paste_files: dict[int, str] | None = None,
 ) -> str:
     """The markdown page of ``playlist``: how it was clustered, a table per cluster, what was left out and why.
 
@@ -224,7 +227,7 @@ def render_clusters_page(
     A playlist the source could not read (``unreadable``, the reason) gets a page saying only that.
     ``liked_unreadable``: why Liked Songs could not be read ("" when they could); the page says so in one line.
     ``changes``: what changed since the previous refresh (``since``, its date), shown below the summary; none on a
-    first page.
+    first page. ``paste_files``: cluster -> its text file of tracks to paste into Spotify, linked beside its size.
     """
     name = escape_cell(playlist.display_name)
     if unreadable:
@@ -243,7 +246,7 @@ def render_clusters_page(
         clusters, members = nearest_first["cluster"].to_numpy(), nearest_first.index.to_numpy()
         for cluster in np.unique(clusters):
             rows = [row_of[track_id] for track_id in members[clusters == cluster]]
-            blocks += _cluster_blocks(int(cluster), rows, clustering, top_n)
+            blocks += _cluster_blocks(int(cluster), rows, clustering, top_n, (paste_files or {}).get(int(cluster), ""))
         not_placed = by_position[~by_position.isin(placed.index)]
         if len(not_placed):
             blocks += _not_placed_blocks(not_placed, [row_of[track_id] for track_id in not_placed], features, clustering)

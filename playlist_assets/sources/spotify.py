@@ -94,8 +94,8 @@ class SpotifySource(PlaylistSource):
             requests_timeout=self.requests_timeout,
         )
 
-    def get_json(self, url: str) -> dict:
-        """The JSON object at an absolute Web API URL (see ``SpotifyClient`` for retries and errors)."""
+    def client(self) -> SpotifyClient:
+        """The client of every request of this source (the reads, and the writes of publishing), made on first use."""
         if self._client is None:
             self._client = spotify_client(
                 self.auth_manager(),
@@ -105,7 +105,11 @@ class SpotifySource(PlaylistSource):
                 max_attempts=self.max_attempts,
                 backoff_seconds=self.backoff_seconds,
             )
-        return self._client.get_json(url)
+        return self._client
+
+    def get_json(self, url: str) -> dict:
+        """The JSON object at an absolute Web API URL (see ``SpotifyClient`` for retries and errors)."""
+        return self.client().get_json(url)
 
     def user_id(self) -> str:
         """The user's Spotify id: from the file written at login, else from ``/me`` (then kept in that file)."""

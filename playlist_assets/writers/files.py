@@ -1,4 +1,5 @@
-"""The output folder's files: each playlist's page and scatter, the index, and the folders of playlists gone.
+"""The output folder's files: each playlist's page and scatter (and its clusters' tracks to paste into Spotify), the
+index, and the folders of playlists gone.
 
 Every file is written atomically (a temporary file forced to disk, then renamed over the old one), so that a reader
 sees the old file or the whole new one, never half of one.
@@ -10,13 +11,18 @@ import glob
 import os
 import shutil
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from playlist_assets.model import Clustering, PlaylistTracks
+from playlist_assets.publishing import DesiredCluster, paste_text, playlist_clusters
 from playlist_assets.render import page_path, playlist_slug, relative_link, render_clusters_page, render_scatter, scatter_path
 from playlist_assets.render.paths import slug_suffix
+
+#: The text file beside a page holding a cluster's tracks (by its number), to paste into Spotify's desktop app.
+PASTE_FILE = "cluster_{}_tracks.txt"
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -64,6 +70,17 @@ def write_scatter(root: Path, tracks: PlaylistTracks, clustering: Clustering) ->
     return path, png
 
 
+def write_paste_files(folder: Path, clusters: Mapping[int, DesiredCluster]) -> dict[int, str]:
+    """Each cluster's tracks in ``folder`` as ``paste_text``, those of other clusters removed; cluster -> file name."""
+    names = {cluster: PASTE_FILE.format(cluster) for cluster in clusters}
+    for stale in folder.glob(PASTE_FILE.format("*")):
+        if stale.name not in names.values():
+            stale.unlink(missing_ok=True)
+    for cluster, desired in clusters.items():
+        write_atomically(folder / names[cluster], paste_text(desired.uris).encode("utf-8"))
+    return names
+
+
 def render_page(
     tracks: PlaylistTracks,
     features: pd.DataFrame,
@@ -71,6 +88,7 @@ def render_page(
     liked: frozenset,
     image_link: str | None,
     liked_unreadable: str = "",
+    paste_files: dict[int, str] | None = None,
 ) -> str:
     """The playlist's page, its scatter linked as ``image_link`` (none when None); see ``render_clusters_page``."""
     return render_clusters_page(
@@ -83,6 +101,7 @@ def render_page(
         skipped=tracks.skipped,
         unreadable=tracks.unreadable,
         liked_unreadable=liked_unreadable,
+        paste_files=paste_files,
     )
 
 
@@ -94,15 +113,19 @@ def write_page(
     scatter: str | None,
     liked: frozenset,
     liked_unreadable: str = "",
+    paste: bool = False,
 ) -> tuple[Path, str]:
     """Write the playlist's page under ``root``, linking its scatter (a path, or None) relatively; its path and text.
 
+    ``paste``: each cluster's tracks also go to a text file beside the page, linked from it (``write_paste_files``).
     The folders written under an earlier name of the playlist are removed.
     """
     slug = playlist_slug(tracks.playlist.id, tracks.playlist.name)
     path = page_path(root, slug)
     image_link = relative_link(path, Path(scatter)) if scatter else None
-    page = render_page(tracks, features, clustering, liked, image_link, liked_unreadable)
+    clusters = playlist_clusters(tracks.tracks, clustering) if paste and clustering.clustered else {}
+    paste_files = write_paste_files(path.parent, clusters)
+    page = render_page(tracks, features, clustering, liked, image_link, liked_unreadable, paste_files)
     write_atomically(path, page.encode("utf-8"))
     remove_playlist_outputs(root, tracks.playlist.id, keep_slug=slug)
     return path, page

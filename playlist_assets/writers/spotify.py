@@ -33,14 +33,12 @@ from playlist_assets.publishing import (
     plan,
 )
 from playlist_assets.sources import web_api
-from playlist_assets.sources.spotify import SpotifySource
 from playlist_assets.sources.spotify_client import (
     SpotifyClient,
     SpotifyRateLimited,
     SpotifyRefused,
     SpotifyUncertainWrite,
     SpotifyUnavailable,
-    spotify_client,
 )
 from playlist_assets.writers import publish_state
 
@@ -63,18 +61,6 @@ def publish_mode(environ: Mapping[str, str] = os.environ) -> str:
     if mode not in PUBLISH_MODES:
         raise ValueError(f"PLAYLIST_ASSETS_PUBLISH={mode!r}: use one of {', '.join(PUBLISH_MODES)}")
     return mode
-
-
-def writer_client(source: SpotifySource) -> SpotifyClient:
-    """A client with the source's login and retry settings, for the writes."""
-    return spotify_client(
-        source.auth_manager(),
-        api_root=source.api_root,
-        requests_timeout=source.requests_timeout,
-        max_retry_after_seconds=source.max_retry_after_seconds,
-        max_attempts=source.max_attempts,
-        backoff_seconds=source.backoff_seconds,
-    )
 
 
 @dataclass(frozen=True)
