@@ -14,6 +14,7 @@ from sklearn.metrics import normalized_mutual_info_score
 from playlist_assets.analysis import choose_feature_columns, cluster_features, not_placed_reasons
 from playlist_assets.analysis.placement import PREVIEW_SCALE, PREVIEW_SCALE_COLUMNS, SPOTIFY_SCALE, audio_coverage
 from playlist_assets.assets import ALL_ASSETS, PLAYLIST_ASSETS
+from playlist_assets.cache import JsonCache
 from playlist_assets.definitions import library_resources
 from playlist_assets.features import FeatureChain, SpotifyAudioFeatures
 from playlist_assets.features.deezer import NO_PREVIEW, NOT_ON_DEEZER, TIMED_OUT
@@ -74,6 +75,19 @@ def test_descriptors_are_kept_for_good_misses_for_30_days_and_timeouts_not_at_al
     assert third.loc[track_id(2), "tempo_bpm"] == second.loc[track_id(2), "tempo_bpm"]
     assert asked_after_expiry == ["/track/isrc:USAAA0000003", "/search"]  # only the remembered miss, again
     assert second.attrs[ASKED_OF_PROVIDERS]["previews"] == (9, 10)
+
+
+def test_descriptors_cached_before_a_column_was_added_are_measured_again(tmp_path):
+    with FakeDeezer() as deezer:
+        tracks = playlist(deezer, 3)
+        stale = {column: 1.0 for column in PREVIEW_SCALE_COLUMNS[:-1]} | {"source": "preview analysis"}
+        JsonCache(tmp_path / "previews.sqlite", 0).put_many({track_id(0): stale})
+        found = FeatureChain(previews=deezer.provider(), cache_dir=str(tmp_path)).features(tracks)
+        asked = deezer.api_paths()
+
+    assert sorted(asked) == [f"/track/isrc:USAAA{n:07d}" for n in range(3)]
+    assert found[list(PREVIEW_SCALE_COLUMNS)].notna().all().all()
+    assert found.loc[track_id(0), "tempo_bpm"] != 1.0
 
 
 def test_below_90_percent_of_spotify_scale_every_track_is_measured_on_previews_and_only_that_scale_kept(tmp_path):

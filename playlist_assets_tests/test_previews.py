@@ -70,6 +70,13 @@ def test_clicks_have_a_strong_beat_and_are_percussive_where_noise_has_no_beat_an
     assert clicks["percussiveness"] > 3 * max(hiss["percussiveness"], sine["percussiveness"])
 
 
+@pytest.mark.parametrize("bpm", [60, 120, 150])
+def test_a_click_track_has_one_onset_a_beat_and_steady_noise_or_a_tone_next_to_none(bpm):
+    assert describe_clip(click_track(bpm))["onset_rate"] == pytest.approx(bpm / 60, rel=0.05)
+    assert describe_clip(noise(-20))["onset_rate"] < 0.2
+    assert describe_clip(tone(-20))["onset_rate"] < 0.2
+
+
 @pytest.mark.parametrize("clip", [tone(-6), tone(-26), tone(-12, hz=100), noise(-20), click_track(100)])
 def test_loudness_agrees_with_pyloudnorm_within_0_1_lu(clip):
     samples, rate = soundfile.read(io.BytesIO(clip), dtype="float64")

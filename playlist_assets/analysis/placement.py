@@ -39,6 +39,7 @@ AUDIO_RANGES = {
     "dynamics_lu": (0.0, 70.0, True),
     "brightness_hz": (0.0, 22_050.0, True),
     "percussiveness": (0.0, 100.0, True),
+    "onset_rate": (0.0, 100.0, True),
 }
 #: The two scales of audio columns, as the page names them.
 SPOTIFY_SCALE = "Spotify's audio features"

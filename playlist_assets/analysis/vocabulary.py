@@ -27,6 +27,7 @@ FEATURE_WORDS: dict[str, tuple[str, str]] = {
     "brightness_hz": ("Bright", "Dark"),
     "percussiveness": ("Percussive", "Smooth"),
     "beat_strength": ("Strong beat", "Loose beat"),
+    "onset_rate": ("Busy", "Sparse"),
 }
 
 #: Columns that describe a track's release rather than its sound (see ``features.metadata``).
@@ -34,7 +35,9 @@ METADATA_COLUMNS = ("release_year", "duration_min", "explicit", "popularity")
 
 #: Descriptors measured on a 30-second preview (``features.preview_analysis``): their own scales, never
 #: clustered together with Spotify's audio features.
-PREVIEW_COLUMNS = ("tempo_bpm", "beat_strength", "loudness_lufs", "dynamics_lu", "brightness_hz", "percussiveness")
+PREVIEW_COLUMNS = (
+    "tempo_bpm", "beat_strength", "loudness_lufs", "dynamics_lu", "brightness_hz", "percussiveness", "onset_rate"
+)
 
 #: Units written after a column's values.
 UNITS = {
@@ -44,6 +47,7 @@ UNITS = {
     "loudness_lufs": " LUFS",
     "dynamics_lu": " LU",
     "brightness_hz": " Hz",
+    "onset_rate": " a second",
 }
 #: Names of columns whose name is not their column name with spaces.
 COLUMN_NAMES = {
@@ -52,6 +56,7 @@ COLUMN_NAMES = {
     "dynamics_lu": "loudness range",
     "brightness_hz": "brightness",
     "beat_strength": "beat strength",
+    "onset_rate": "onsets",
 }
 
 
@@ -76,7 +81,7 @@ def feature_value(column: str, value: float) -> str:
         return f"{round(value * 100)} %"
     if column in ("tempo", "tempo_bpm", "release_year", "popularity", "brightness_hz"):
         return f"{value:.0f}"
-    if column in ("loudness", "loudness_lufs", "dynamics_lu", "percussiveness"):
+    if column in ("loudness", "loudness_lufs", "dynamics_lu", "percussiveness", "onset_rate"):
         return f"{value:.1f}"
     return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
 

@@ -14,6 +14,7 @@ import pandas as pd
 from pydantic import PrivateAttr
 
 from playlist_assets.analysis.placement import PREVIEW_SCALE, SPOTIFY_SCALE, audio_space, previews_wanted
+from playlist_assets.analysis.vocabulary import PREVIEW_COLUMNS
 from playlist_assets.cache import JsonCache
 from playlist_assets.features.base import FeatureProvider
 from playlist_assets.features.deezer import LASTING_MISSES
@@ -119,6 +120,8 @@ class FeatureChain(FeatureProvider):
         absent_cache = JsonCache(root / f"{slot}_absent.sqlite", absent_age)
         ids = list(tracks.index)
         known = found_cache.get_many(ids)
+        if preview:  # descriptors measured before a column was added are measured again
+            known = {track_id: row for track_id, row in known.items() if set(PREVIEW_COLUMNS) <= set(row)}
         absent = absent_cache.get_many(ids) if absent_age > 0 else {}
         to_ask = [track_id for track_id in ids if track_id not in known and track_id not in absent]
         answers = [pd.DataFrame.from_dict(known, orient="index")]

@@ -28,6 +28,11 @@ MEL_BANDS = 40
 TEMPO_RANGE = (50.0, 220.0)
 TEMPO_PRIOR_BPM = 120.0
 TEMPO_PRIOR_OCTAVES = 1.0
+#: An onset is a peak of the onset strength standing ``ONSET_MARGIN`` standard deviations above its mean over
+#: ``ONSET_CONTEXT`` frames (81 ms) around it, and at least ``ONSET_FLOOR`` dB (mean rise per mel band).
+ONSET_CONTEXT = 7
+ONSET_MARGIN = 0.5
+ONSET_FLOOR = 2.0
 #: Shortest clip analysed, in seconds.
 MIN_SECONDS = 5.0
 #: Integrated loudness below this (LUFS) is silence.
@@ -70,6 +75,7 @@ def _described(mp3: bytes) -> dict[str, float]:
         "dynamics_lu": loudness_range,
         "brightness_hz": _centroid(power),
         "percussiveness": float(onsets.std() / max(onsets.mean(), 1e-9)),
+        "onset_rate": onset_rate(onsets, frames_per_second),
     }
     return {column: round(float(descriptors[column]), 4) for column in PREVIEW_COLUMNS}
 
@@ -124,6 +130,14 @@ def tempo(onsets: np.ndarray, frames_per_second: float) -> tuple[float, float]:
     refined = [lag for lag in refined if abs(lag - beat) <= 1] or [beat]
     strength = correlation[int(beat) - 1 : int(beat) + 2].max()
     return float(60 * frames_per_second / np.mean(refined)), float(np.clip(strength, 0, 1))
+
+
+def onset_rate(onsets: np.ndarray, frames_per_second: float) -> float:
+    """Onsets a second: peaks of the onset strength that stand out from the frames around them (see above)."""
+    local = np.convolve(onsets, np.ones(ONSET_CONTEXT) / ONSET_CONTEXT, mode="same")[1:-1]
+    middle = onsets[1:-1]
+    peaks = (middle > onsets[:-2]) & (middle >= onsets[2:]) & (middle > local + ONSET_MARGIN * onsets.std())
+    return float(np.sum(peaks & (middle >= ONSET_FLOOR)) * frames_per_second / len(onsets))
 
 
 def _peak_near(correlation: np.ndarray, lag: float) -> float:
