@@ -25,7 +25,7 @@ import dagster as dg
 from tqdm import tqdm
 
 from playlist_assets import rate_limit
-from playlist_assets.assets import clusters_page, liked_tracks, playlists_index
+from playlist_assets.assets import clusters_page, library_map, liked_tracks, playlists_index
 from playlist_assets.assets.settings import LASTING_ERRORS
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, playlist_run_tags, refresh_job
 from playlist_assets.model import PlaylistInfo
@@ -33,6 +33,7 @@ from playlist_assets.page_record import PageRecord, failure_from_metadata
 from playlist_assets.partitions import add_playlist_partitions, playlist_key, playlist_partitions
 from playlist_assets.render.index import index_path
 from playlist_assets.render.markdown import count
+from playlist_assets.render.paths import library_map_path
 from playlist_assets.sensors import library_changes, remove_pages_of_gone_playlists
 from playlist_assets.sources.spotify_client import SpotifyRateLimited, SpotifyUnavailable
 
@@ -138,13 +139,15 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
 
 
 def _refresh_index(instance, job, defs: dg.Definitions, changed: bool) -> bool:
-    """Rebuild the library's index when a playlist was run, added or removed, or it was never built; False if it failed."""
+    """Rebuild the library's map and index when a playlist was run, added or removed, or they were never built; False
+    if that failed."""
     if not changed and instance.get_latest_materialization_event(playlists_index.key) is not None:
         return True
     result = job.execute_in_process(
-        instance=instance, asset_selection=[playlists_index.key], run_config=QUIET, raise_on_error=False
+        instance=instance, asset_selection=[library_map.key, playlists_index.key], run_config=QUIET, raise_on_error=False
     )
     if result.success:
+        print(f"Map of the library: {library_map_path(defs.resources['output'].root)}")
         print(f"Index of the library: {index_path(defs.resources['output'].root)}")
     else:
         print(f"The index of the library could not be written: {_failure_reason(result)}", file=sys.stderr)

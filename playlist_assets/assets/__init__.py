@@ -1,5 +1,5 @@
-"""The asset graph: raw_tracks -> track_features -> track_clusters -> clusters_scatter -> clusters_page (with its page
-checks) -> playlists_index, and the check of the index."""
+"""The asset graph: raw_tracks -> track_features -> track_clusters -> clusters_scatter and clusters_map ->
+clusters_page (with its page checks) -> library_map -> playlists_index, and the check of the index."""
 
 import warnings
 
@@ -12,19 +12,22 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
     from playlist_assets.assets.index import index_links_resolve, playlists_index
     from playlist_assets.assets.liked import liked_tracks
+    from playlist_assets.assets.maps import clusters_map, library_map
     from playlist_assets.assets.page import clusters_page
     from playlist_assets.assets.playlists import clusters_scatter, raw_tracks, track_clusters, track_features
 
-PLAYLIST_ASSETS = [raw_tracks, track_features, track_clusters, clusters_scatter, clusters_page]
-ALL_ASSETS = [liked_tracks, *PLAYLIST_ASSETS, playlists_index]
+PLAYLIST_ASSETS = [raw_tracks, track_features, track_clusters, clusters_scatter, clusters_map, clusters_page]
+ALL_ASSETS = [liked_tracks, *PLAYLIST_ASSETS, library_map, playlists_index]
 ALL_CHECKS = [index_links_resolve]
 
 __all__ = [
     "ALL_ASSETS",
     "ALL_CHECKS",
     "PLAYLIST_ASSETS",
+    "clusters_map",
     "clusters_page",
     "clusters_scatter",
+    "library_map",
     "liked_tracks",
     "playlists_index",
     "raw_tracks",

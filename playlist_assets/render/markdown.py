@@ -15,6 +15,7 @@ from playlist_assets.model import SKIP_REASONS, ClusterChanges, Clustering, Play
 TABLE_HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
 TABLE_SEPARATOR = "|:---|:---|:---|:---|:---|:---|:---|"
 SCATTER_ALT = "Scatter of the clusters"
+MAP_LINK_TEXT = "Explore the clusters on an interactive map"
 SPOTIFY_LINK_PREFIX = "https://open.spotify.com/"
 #: Tracks named per cluster in the "Since" section; the rest are counted.
 CHANGES_NAMED = 3
@@ -211,6 +212,7 @@ def render_clusters_page(
     liked_unreadable: str = "",
     changes: ClusterChanges | None = None,
     since: str = "",
+    map_link: str | None = None,
 ) -> str:
     """The markdown page of ``playlist``: how it was clustered, a table per cluster, what was left out and why.
 
@@ -219,7 +221,7 @@ def render_clusters_page(
     A playlist the source could not read (``unreadable``, the reason) gets a page saying only that.
     ``liked_unreadable``: why Liked Songs could not be read ("" when they could); the page says so in one line.
     ``changes``: what changed since the previous refresh (``since``, its date), shown below the summary; none on a
-    first page.
+    first page. ``map_link``: the link to the playlist's interactive map, shown under the scatter (none when None).
     """
     name = escape_cell(playlist.display_name)
     if unreadable:
@@ -231,6 +233,8 @@ def render_clusters_page(
     if clustering.clustered:
         if image_link:
             blocks.append(f"![{SCATTER_ALT}]({_url(image_link)})")
+        if map_link:
+            blocks.append(markdown_link(MAP_LINK_TEXT, map_link))
         blocks += _how_clustered(clustering)
         if changes is not None:
             blocks += _changes_blocks(changes, since, clustering, dict(zip(tracks.index, tracks["name"])))
