@@ -6,8 +6,9 @@ its page was never written or was written for another snapshot id than the sourc
 every playlist), in runs of up to PARTITIONS_PER_RUN consecutive playlists, as a backfill would; a playlist
 that fails costs the others of its run nothing. Liked Songs are read once per refresh (cheap; when they
 cannot be read the pages go on without hearts); when they changed, the pages of the unchanged playlists
-are rewritten for their hearts, without recomputing their clusters. A long Spotify rate limit stops the
-refresh and is remembered (see ``rate_limit``).
+are rewritten for their hearts, without recomputing their clusters; an unchanged playlist without a map (its page
+written before the maps) gets its map and page the same way. A long Spotify rate limit stops the refresh and is
+remembered (see ``rate_limit``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import dagster as dg
 from tqdm import tqdm
 
 from playlist_assets import rate_limit
-from playlist_assets.assets import clusters_page, library_map, liked_tracks, playlists_index
+from playlist_assets.assets import clusters_map, clusters_page, library_map, liked_tracks, playlists_index
 from playlist_assets.assets.settings import LASTING_ERRORS
 from playlist_assets.jobs import LIKED_KEYS, PLAYLIST_KEYS, partition_ranges, playlist_run_tags, refresh_job
 from playlist_assets.model import PlaylistInfo
@@ -120,10 +121,12 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
         return 1
     changed = set(changes.listed if everything else changes.changed)
     unchanged = set(changes.listed) - changed
+    unmapped = unchanged - instance.get_materialized_partitions(clusters_map.key)  # pages written before the maps
     order = instance.get_dynamic_partitions(playlist_partitions.name)
     runs = [(keys, PLAYLIST_KEYS) for keys in partition_ranges(order, changed)]
+    runs += [(keys, [clusters_map.key, clusters_page.key]) for keys in partition_ranges(order, unmapped)]
     if liked_changed:
-        runs += [(keys, [clusters_page.key]) for keys in partition_ranges(order, unchanged)]
+        runs += [(keys, [clusters_page.key]) for keys in partition_ranges(order, unchanged - unmapped)]
     names = {key: playlist.display_name for key, playlist in changes.listed.items()}
     outcome = Outcome()
     with Progress(sum(len(keys) for keys, _ in runs)) as progress:
@@ -132,7 +135,7 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
                 break
             _materialize(instance, job, keys, selection, outcome, progress, names)
     indexed = _refresh_index(instance, job, defs, bool(outcome.pages or outcome.failed or changes.added or changes.deleted))
-    _print_summary(playlists, outcome, unchanged if not liked_changed else set(), started)
+    _print_summary(playlists, outcome, unchanged - unmapped if not liked_changed else set(), started)
     if until := rate_limit.waiting_until(instance):
         print(rate_limit.waiting_message(until), file=sys.stderr)
     return 1 if outcome.failed or until or not indexed else 0
