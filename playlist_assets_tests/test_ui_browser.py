@@ -61,11 +61,9 @@ def shots(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("ui_screenshots")
 
 
-@pytest.fixture(scope="module")
-def environment(tmp_path_factory) -> dict[str, str]:
-    """The demo library written by `./run.sh` into a temporary instance and output folder (as a user starts)."""
-    require_browser()
-    root = tmp_path_factory.mktemp("ui_library")
+def run_demo(root: Path) -> dict[str, str]:
+    """The demo library written by `./run.sh` into a temporary instance and output folder under ``root`` (as a user
+    starts); the environment it ran in."""
     env = {
         **os.environ,
         "DAGSTER_HOME": str(root / "dagster_home"),
@@ -76,6 +74,12 @@ def environment(tmp_path_factory) -> dict[str, str]:
     done = subprocess.run([str(PROJECT / "run.sh")], env=env, cwd=PROJECT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return env
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory) -> dict[str, str]:
+    require_browser()
+    return run_demo(tmp_path_factory.mktemp("ui_library"))
 
 
 @pytest.fixture(scope="module")
