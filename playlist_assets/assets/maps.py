@@ -6,6 +6,7 @@ Both are drawn by ``render.maps`` and written by ``writers.files``, with the cop
 from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import pandas as pd
@@ -17,7 +18,11 @@ from playlist_assets.model import Clustering, PlaylistTracks
 from playlist_assets.page_record import CLUSTERS_PAGE
 from playlist_assets.partitions import playlist_ids, playlist_partitions
 from playlist_assets.resources import OutputFolder
+from playlist_assets.storage import PickleStore
 from playlist_assets.writers.files import write_library_map, write_playlist_map
+
+if TYPE_CHECKING:
+    from playlist_assets.render.maps import MappedPlaylist
 
 MAP_PATHS = by_playlist((str, type(None)), "MapPath")
 #: The stored values a playlist's share of the library map is read from.
@@ -64,12 +69,12 @@ def clusters_map(
     )
 
 
-def stored_playlists(store, playlist_ids: Iterable[str]):
+def stored_playlists(store: PickleStore, ids: Iterable[str]) -> Iterator["MappedPlaylist"]:
     """Each clustered playlist's share of the library map, from the values last stored of it (see ``storage.py``);
     playlists never clustered, or not materialized yet, are left out."""
-    from playlist_assets.render.maps import MappedPlaylist
+    from playlist_assets.render.maps import MappedPlaylist  # Bokeh is imported by the steps that draw maps only
 
-    for playlist_id in playlist_ids:
+    for playlist_id in ids:
         clustering = store.stored_playlist_value(TRACK_CLUSTERS, playlist_id)
         if clustering is None or not clustering.clustered:
             continue
