@@ -153,7 +153,7 @@ def _refresh_index(instance, job, defs: dg.Definitions, changed: bool) -> bool:
         print(f"Map of the library: {library_map_path(defs.resources['output'].root)}")
         print(f"Index of the library: {index_path(defs.resources['output'].root)}")
     else:
-        print(f"The index of the library could not be written: {_failure_reason(result)}", file=sys.stderr)
+        print(f"The library's map and index could not be written: {_failure_reason(result)}", file=sys.stderr)
     return result.success
 
 

@@ -17,7 +17,6 @@ from playlist_assets.assets.settings import AFTER_PAGES_CHANGE, GROUP
 from playlist_assets.instance_queries import earlier_pages, failure_of, latest_failures, latest_pages
 from playlist_assets.page_record import PageRecord
 from playlist_assets.partitions import playlist_partitions
-from playlist_assets.render.paths import library_map_path
 from playlist_assets.render.index import (
     FAILED,
     LEFT_OUT,
@@ -30,6 +29,7 @@ from playlist_assets.render.index import (
     sorted_rows,
     state_text,
 )
+from playlist_assets.render.paths import library_map_path
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
 from playlist_assets.writers.files import write_atomically

@@ -26,10 +26,12 @@ if TYPE_CHECKING:
 
 MAP_PATHS = by_playlist((str, type(None)), "MapPath")
 #: The stored values a playlist's share of the library map is read from.
-RAW_TRACKS, TRACK_FEATURES, TRACK_CLUSTERS = (dg.AssetKey(name) for name in ("raw_tracks", "track_features", "track_clusters"))
+RAW_TRACKS, TRACK_FEATURES, TRACK_CLUSTERS = map(dg.AssetKey, ("raw_tracks", "track_features", "track_clusters"))
 
 
-def draw_map(root: Path, raw_tracks: PlaylistTracks, track_features: pd.DataFrame, track_clusters: Clustering) -> tuple[str | None, dict]:
+def draw_map(
+    root: Path, raw_tracks: PlaylistTracks, track_features: pd.DataFrame, track_clusters: Clustering
+) -> tuple[str | None, dict]:
     """Write the playlist's map under ``root`` (none when not clustered): its path and metadata."""
     path = write_playlist_map(root, raw_tracks, track_features, track_clusters)
     if path is None:
