@@ -124,7 +124,7 @@ def run(args: argparse.Namespace, folder: Path, storage: str) -> int:
         print(printed.getvalue(), file=sys.stderr)
         return 1
     runs = len(instance.get_runs()) - 1  # Liked Songs' and the playlists' runs (the last one rebuilt the index)
-    # The pages and images; the Dagster side also writes the library's index (index.md), which the loop does not.
+    # The pages, maps and images; the Dagster side also writes the library's index and map, which the loop does not.
     identical = all(same_files(folder / "plain_out" / part, folder / "dagster_out" / part) for part in ("playlists", "images"))
 
     big_plain = big_dagster = None
@@ -195,16 +195,17 @@ def floor_lines() -> list[str]:
 
 
 def plain_loop(source, features, liked: frozenset, keys: list[str], root: Path) -> None:
-    """What the five assets do for each playlist, without Dagster."""
+    """What the six per-playlist assets do for each playlist, without Dagster."""
     from playlist_assets.analysis import cluster_features
-    from playlist_assets.writers.files import write_page, write_scatter
+    from playlist_assets.writers.files import write_page, write_playlist_map, write_scatter
 
     for key in keys:
         tracks = source.fetch_playlist(key)
         found = features.features(tracks.tracks)
         clustering = cluster_features(found)
         path, png = write_scatter(root, tracks, clustering)
-        write_page(root, tracks, found, clustering, str(path) if png else None, liked)
+        map_file = write_playlist_map(root, tracks, found, clustering)
+        write_page(root, tracks, found, clustering, str(path) if png else None, liked, map_file=map_file and str(map_file))
 
 
 def same_files(left: Path, right: Path) -> bool:

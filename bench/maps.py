@@ -4,9 +4,10 @@
     ./run.sh python bench/maps.py --playlists 100 --tracks 50
 
 Clusterings come straight from the pure functions (``cluster_features`` on each playlist's features), then each
-clustered playlist's map, the library map and the shared script are written to a temporary folder where the
-assets put them. Printed: the shared script's size; per playlist of the demo, the map's size and build time;
-for each library, the median playlist map and the library map (size, time to build its HTML).
+clustered playlist's map, the library map and the shared script are written to a temporary folder by the writer
+functions the assets call, where the assets put them. Printed: the shared script's size; per playlist of the demo,
+the map's size and time to build and write it; for each library, the median playlist map and the library map; and
+for the synthetic library, what library_map does: read every playlist's stored values by id, then build and write.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playlist_assets.model import PlaylistTracks
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -50,33 +55,56 @@ def _mapped(source, provider) -> list:
     return mapped
 
 
-def write_maps(root: Path, playlists: list) -> dict[str, tuple[Path, float]]:
-    """Writes the shared script, each clustered playlist's map beside its page and the library map at the top of
-    ``root``, as the assets do; {playlist name or "library": (map file, seconds to build its HTML)}."""
-    from playlist_assets.render.maps import MAP_FILE_NAME, render_library_map, render_playlist_map, shared_script
-    from playlist_assets.render.paths import page_path, playlist_slug, relative_link
+def fetched(number: int, playlist) -> PlaylistTracks:
+    """The ``MappedPlaylist``'s tracks as a source hands them over, under an invented id."""
+    from playlist_assets.model import PlaylistInfo, PlaylistTracks
 
-    name, script = shared_script()
-    (root / name).parent.mkdir(parents=True, exist_ok=True)
-    (root / name).write_bytes(script)
+    return PlaylistTracks(PlaylistInfo(f"playlist{number}", playlist.name, ""), playlist.tracks)
+
+
+def write_maps(root: Path, playlists: list) -> dict[str, tuple[Path, float]]:
+    """Writes each clustered playlist's map beside its page, the library map at the top of ``root`` and the shared
+    script, with the assets' writer functions; {playlist name or "library": (map file, seconds to build and write it)}."""
+    from playlist_assets.writers.files import write_library_map, write_playlist_map, write_shared_script
+
+    write_shared_script(root)
     written = {}
     for number, playlist in enumerate(playlists):
-        if not playlist.clustering.clustered:
-            continue
-        path = page_path(root, playlist_slug(f"playlist{number}", playlist.name)).with_name(MAP_FILE_NAME)
         started = time.perf_counter()
-        html = render_playlist_map(
-            playlist.tracks, playlist.features, playlist.clustering, playlist.name,
-            relative_link(path, root / name),
-        )
-        written[playlist.name] = (path, time.perf_counter() - started)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, encoding="utf-8")
+        path = write_playlist_map(root, fetched(number, playlist), playlist.features, playlist.clustering)
+        if path is not None:
+            written[playlist.name] = (path, time.perf_counter() - started)
     started = time.perf_counter()
-    html = render_library_map(playlists, name)
-    written["library"] = (root / MAP_FILE_NAME, time.perf_counter() - started)
-    (root / MAP_FILE_NAME).write_text(html, encoding="utf-8")
+    path = write_library_map(root, playlists)
+    written["library"] = (path, time.perf_counter() - started)
     return written
+
+
+def library_map_from_storage(folder: Path, playlists: list) -> str:
+    """What library_map does, timed: read each playlist's stored tracks, features and clusters by its id (stored
+    first as the assets store them), then build and write the map."""
+    import dagster as dg
+
+    from playlist_assets.assets.maps import RAW_TRACKS, TRACK_CLUSTERS, TRACK_FEATURES, stored_playlists
+    from playlist_assets.render.markdown import count
+    from playlist_assets.storage import PickleStore
+    from playlist_assets.writers.files import write_library_map
+
+    ids = []
+    for number, playlist in enumerate(playlists):
+        tracks = fetched(number, playlist)
+        ids.append(tracks.playlist.id)
+        for asset, value in ((RAW_TRACKS, tracks), (TRACK_FEATURES, playlist.features), (TRACK_CLUSTERS, playlist.clustering)):
+            context = dg.build_output_context(asset_key=asset, partition_key=tracks.playlist.id)
+            PickleStore(folder / "storage").handle_output(context, value)
+    started = time.perf_counter()
+    stored = list(stored_playlists(PickleStore(folder / "storage"), ids))
+    read = time.perf_counter()
+    path = write_library_map(folder / "output", stored)
+    return (
+        f"library_map from storage, {len(ids):,} playlists: read {count(len(stored), 'clustered playlist')} in "
+        f"{read - started:.2f} s, built and wrote {_kb(path.stat().st_size)} in {time.perf_counter() - read:.2f} s"
+    )
 
 
 def measure(playlists: int = 1000, tracks: int = 10) -> list[str]:
@@ -93,7 +121,7 @@ def measure(playlists: int = 1000, tracks: int = 10) -> list[str]:
                 path, seconds = written[playlist.name]
                 placed = int((playlist.clustering.tracks["cluster"] >= 1).sum())
                 lines.append(f"demo {playlist.name!r}: {placed} tracks placed, map {_kb(path.stat().st_size)}, "
-                             f"built in {seconds * 1000:.0f} ms")
+                             f"built and written in {seconds * 1000:.0f} ms")
         lines.append(_library_line("demo", demo, written))
         started = time.perf_counter()
         synthetic = synthetic_playlists(playlists, tracks)
@@ -103,9 +131,10 @@ def measure(playlists: int = 1000, tracks: int = 10) -> list[str]:
         lines.append(
             f"synthetic library, {playlists:,} playlists x {tracks} tracks (read and clustered in {clustered:.1f} s): "
             f"{len(maps):,} playlist maps, median {_kb(statistics.median(p.stat().st_size for p, _ in maps))}, "
-            f"median build {statistics.median(s for _, s in maps) * 1000:.0f} ms"
+            f"median build and write {statistics.median(s for _, s in maps) * 1000:.0f} ms"
         )
         lines.append(_library_line("synthetic", synthetic, written))
+        lines.append(library_map_from_storage(Path(folder) / "stored", synthetic))
     return lines
 
 
@@ -115,7 +144,7 @@ def _library_line(which: str, playlists: list, written: dict[str, tuple[Path, fl
     placed = len(set().union(*(placed_clusters(playlist.clustering).index for playlist in playlists)))
     path, seconds = written["library"]
     return (
-        f"{which} library map: {placed:,} tracks, {_kb(path.stat().st_size)}, built in {seconds:.2f} s"
+        f"{which} library map: {placed:,} tracks, {_kb(path.stat().st_size)}, built and written in {seconds:.2f} s"
         "   (targets for 10,000 tracks: <= 3 MB, <= 2 s)"
     )
 

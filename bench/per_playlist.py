@@ -4,8 +4,8 @@
     ./run.sh python bench/per_playlist.py --sizes 100 --rounds 15
 
 The path is what the per-playlist assets do after the playlist's tracks are read: its features
-(``FeatureProvider.features``), ``cluster_features``, ``write_scatter``, ``write_page`` and the page checks
-(``page_problems``), writing the same files to a temporary folder. Each round runs it on a synthetic playlist
+(``FeatureProvider.features``), ``cluster_features``, ``write_scatter``, ``write_playlist_map``, ``write_page`` and
+the page checks (``page_problems``), writing the same files to a temporary folder. Each round runs it on a synthetic playlist
 (a different one each round, from ``bench/synthetic.py``) and then ``floor(X)`` of
 ``../shared/bench/floor_sketch.py`` on that playlist's feature matrix (A B A B ...). Printed per size: the
 medians, their ratio, and where the path's time goes (medians of each part, as a share of the floor's).
@@ -26,7 +26,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 FLOOR_FOLDER = PROJECT.parent / "shared" / "bench"
 PLAYLISTS = 7  # synthetic playlists per size, taken in turn
-PARTS = ("features", "clustering", "scatter", "page", "checks")
+PARTS = ("features", "clustering", "scatter", "map", "page", "checks")
 
 
 def load_floor(folder: Path) -> Callable | None:
@@ -100,7 +100,7 @@ def _timed_path(tracks, features, liked: frozenset, root: Path) -> dict[str, flo
     """Seconds of each part of one playlist's path, the way the assets call them."""
     from playlist_assets.analysis import cluster_features
     from playlist_assets.assets.checks import page_problems
-    from playlist_assets.writers.files import write_page, write_scatter
+    from playlist_assets.writers.files import write_page, write_playlist_map, write_scatter
 
     marks = [time.perf_counter()]  # before the path, then after each of its PARTS
     found = features.features(tracks.tracks)
@@ -109,7 +109,9 @@ def _timed_path(tracks, features, liked: frozenset, root: Path) -> dict[str, flo
     marks.append(time.perf_counter())
     image, png = write_scatter(root, tracks, clustering)
     marks.append(time.perf_counter())
-    page, _ = write_page(root, tracks, found, clustering, str(image) if png else None, liked)
+    map_file = write_playlist_map(root, tracks, found, clustering)
+    marks.append(time.perf_counter())
+    page, _ = write_page(root, tracks, found, clustering, str(image) if png else None, liked, map_file=map_file and str(map_file))
     marks.append(time.perf_counter())
     problems = page_problems(page, root, tracks, clustering)
     marks.append(time.perf_counter())

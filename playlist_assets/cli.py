@@ -6,9 +6,10 @@ its page was never written or was written for another snapshot id than the sourc
 every playlist), in runs of up to PARTITIONS_PER_RUN consecutive playlists, as a backfill would; a playlist
 that fails costs the others of its run nothing. Liked Songs are read once per refresh (cheap; when they
 cannot be read the pages go on without hearts); when they changed, the pages of the unchanged playlists
-are rewritten for their hearts, without recomputing their clusters. A long Spotify rate limit stops the
-refresh and is remembered (see ``rate_limit``). With PLAYLIST_ASSETS_PUBLISH on, a playlist whose clusters were not
-published for its snapshot is published (its page rewritten), and the summary says what was planned or written.
+are rewritten for their hearts, without recomputing their clusters; an unchanged playlist without a map (its page
+written before the maps) gets its map and page the same way. A long Spotify rate limit stops the refresh and is
+remembered (see ``rate_limit``). With PLAYLIST_ASSETS_PUBLISH on, a playlist whose clusters were not published for
+its snapshot is published (its page rewritten), and the summary says what was planned or written.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import dagster as dg
 from tqdm import tqdm
 
 from playlist_assets import rate_limit
-from playlist_assets.assets import cluster_playlists, clusters_page, liked_tracks, playlists_index
+from playlist_assets.assets import cluster_playlists, clusters_map, clusters_page, library_map, liked_tracks, playlists_index
 from playlist_assets.assets.publish import publishing_summary
 from playlist_assets.assets.settings import LASTING_ERRORS
 from playlist_assets.jobs import LIKED_KEYS, PUBLISH_KEYS, partition_ranges, playlist_keys, playlist_run_tags, refresh_job
@@ -35,6 +36,7 @@ from playlist_assets.page_record import PageRecord, failure_from_metadata
 from playlist_assets.partitions import add_playlist_partitions, playlist_key, playlist_partitions
 from playlist_assets.render.index import index_path
 from playlist_assets.render.markdown import count
+from playlist_assets.render.paths import library_map_path
 from playlist_assets.sensors import library_changes, remove_pages_of_gone_playlists
 from playlist_assets.sources.spotify_client import SpotifyRateLimited, SpotifyUnavailable
 from playlist_assets.writers.spotify import publish_mode
@@ -127,10 +129,13 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
         return 1
     changed = set(changes.listed if everything else changes.changed)
     unpublished = set(changes.unpublished) - changed
-    unchanged = set(changes.listed) - changed - unpublished
+    unmapped = set(changes.listed) - changed - instance.get_materialized_partitions(clusters_map.key)  # pages before maps
+    unchanged = set(changes.listed) - changed - unpublished - unmapped
     order = instance.get_dynamic_partitions(playlist_partitions.name)
     runs = [(keys, playlist_keys()) for keys in partition_ranges(order, changed)]
-    runs += [(keys, PUBLISH_KEYS) for keys in partition_ranges(order, unpublished)]
+    runs += [(keys, PUBLISH_KEYS) for keys in partition_ranges(order, unpublished - unmapped)]
+    runs += [(keys, [clusters_map.key, clusters_page.key]) for keys in partition_ranges(order, unmapped - unpublished)]
+    runs += [(keys, [clusters_map.key, *PUBLISH_KEYS]) for keys in partition_ranges(order, unmapped & unpublished)]
     if liked_changed:
         runs += [(keys, [clusters_page.key]) for keys in partition_ranges(order, unchanged)]
     names = {key: playlist.display_name for key, playlist in changes.listed.items()}
@@ -149,16 +154,18 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
 
 
 def _refresh_index(instance, job, defs: dg.Definitions, changed: bool) -> bool:
-    """Rebuild the library's index when a playlist was run, added or removed, or it was never built; False if it failed."""
+    """Rebuild the library's map and index when a playlist was run, added or removed, or they were never built; False
+    if that failed."""
     if not changed and instance.get_latest_materialization_event(playlists_index.key) is not None:
         return True
     result = job.execute_in_process(
-        instance=instance, asset_selection=[playlists_index.key], run_config=QUIET, raise_on_error=False
+        instance=instance, asset_selection=[library_map.key, playlists_index.key], run_config=QUIET, raise_on_error=False
     )
     if result.success:
+        print(f"Map of the library: {library_map_path(defs.resources['output'].root)}")
         print(f"Index of the library: {index_path(defs.resources['output'].root)}")
     else:
-        print(f"The index of the library could not be written: {_failure_reason(result)}", file=sys.stderr)
+        print(f"The library's map and index could not be written: {_failure_reason(result)}", file=sys.stderr)
     return result.success
 
 

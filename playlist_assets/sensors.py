@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from playlist_assets import rate_limit
-from playlist_assets.assets import liked_tracks, playlists_index
+from playlist_assets.assets import library_map, liked_tracks, playlists_index
 from playlist_assets.assets.publish import unpublished
 from playlist_assets.instance_queries import page_names, page_snapshots
 from playlist_assets.jobs import (
@@ -125,11 +125,11 @@ def playlist_discovery_sensor(context: dg.SensorEvaluationContext, source: Playl
     return dg.SensorResult(run_requests=run_requests, dynamic_partitions_requests=requests)
 
 
-#: Evaluates the index's automation condition every 30 s while the daemon runs (Dagster's default automation sensor
-#: starts stopped).
+#: Evaluates the automation condition of the index and the library map every 30 s while the daemon runs (Dagster's
+#: default automation sensor starts stopped).
 index_automation_sensor = dg.AutomationConditionSensorDefinition(
     "playlists_index_automation",
-    target=[playlists_index],
+    target=[library_map, playlists_index],
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
 )

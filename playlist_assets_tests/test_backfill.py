@@ -229,7 +229,9 @@ def test_assets_backfill_in_bounded_runs_and_calls_to_services_share_a_pool():
         "track_features": "spotify_api",
         "track_clusters": None,
         "clusters_scatter": None,
+        "clusters_map": None,
         "clusters_page": None,
+        "library_map": None,
         "playlists_index": None,
     }
 

@@ -23,8 +23,12 @@ def test_graph_is_the_designed_lineage():
         "track_features": {"raw_tracks"},
         "track_clusters": {"track_features"},
         "clusters_scatter": {"raw_tracks", "track_clusters"},
-        "clusters_page": {"raw_tracks", "track_features", "track_clusters", "clusters_scatter", "liked_tracks"},
-        "playlists_index": {"clusters_page"},
+        "clusters_map": {"raw_tracks", "track_features", "track_clusters"},
+        "clusters_page": {
+            "raw_tracks", "track_features", "track_clusters", "clusters_scatter", "clusters_map", "liked_tracks"
+        },
+        "library_map": {"clusters_page"},
+        "playlists_index": {"clusters_page", "library_map"},
     }
 
 
@@ -32,7 +36,7 @@ def test_playlist_assets_are_partitioned_by_playlist_id():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         partitions = graph.get(key).partitions_def
-        if key.to_user_string() in ("liked_tracks", "playlists_index"):
+        if key.to_user_string() in ("liked_tracks", "library_map", "playlists_index"):
             assert partitions is None
         else:
             assert isinstance(partitions, dg.DynamicPartitionsDefinition) and partitions.name == "playlists"

@@ -12,3 +12,4 @@ def test_it_prints_sizes_and_build_times_of_the_demo_and_a_synthetic_library():
     assert "demo library map: 1,000 tracks, " in report
     assert "synthetic library, 3 playlists x 12 tracks" in report and "3 playlist maps, median " in report
     assert "synthetic library map: 36 tracks, " in report
+    assert "library_map from storage, 3 playlists: read 3 clustered playlists in " in report

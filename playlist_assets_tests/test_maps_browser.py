@@ -1,8 +1,9 @@
 """The maps as a reader meets them: opened from disk in headless Chromium (Debian's, driven by Playwright).
 
-The demo library's maps, one of its playlists renamed with the hostile corpus, are written to a temporary folder
-as the assets write them (``bench/maps.py``'s ``write_maps``). Every request the pages make is recorded, and any
-to another host is refused; an alert or a console error fails the test.
+The demo library's maps as `./run.sh` writes them (a playlist's, the library's); and, for names from the hostile
+corpus, the demo's maps with one playlist renamed, written by the same writer functions (``bench/maps.py``'s
+``write_maps``). Every request the pages make is recorded, and any to another host is refused; an alert or a
+console error fails the test.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from bench.maps import demo_playlists, write_maps
-from playlist_assets.render.maps import MAP_FILE_NAME
+from playlist_assets.partitions import playlist_key
+from playlist_assets.render.paths import library_map_path, map_path
+from playlist_assets.sources import DemoSource
 from playlist_assets.sources.demo_library import INTERNATIONAL_POP, SPECIAL_CHARACTERS
 from playlist_assets_tests.test_hostile_input import HOSTILE_NAMES
 from playlist_assets_tests.test_maps import named, with_names
-from playlist_assets_tests.test_ui_browser import CHROMIUM, require_browser
+from playlist_assets_tests.test_ui_browser import CHROMIUM, require_browser, run_demo
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +44,17 @@ STATE = """() => {
 
 @pytest.fixture(scope="module")
 def maps(tmp_path_factory) -> dict[str, Path]:
-    """The demo library's maps: {playlist name or "library": map file}."""
+    """The maps `./run.sh` wrote for the demo library: {playlist name or "library": map file}."""
+    require_browser()
+    output = Path(run_demo(tmp_path_factory.mktemp("maps_run"))["PLAYLIST_ASSETS_OUTPUT"])
+    written = {playlist.name: map_path(output, playlist_key(playlist)) for playlist in DemoSource().list_playlists()}
+    return {**written, "library": library_map_path(output)}
+
+
+@pytest.fixture(scope="module")
+def hostile_maps(tmp_path_factory) -> dict[str, Path]:
+    """The demo library's maps, its special characters playlist renamed with the hostile corpus and a cluster named
+    with markup: {playlist name or "library": map file}."""
     require_browser()
     playlists = [
         named(with_names(playlist, HOSTILE_NAMES), {1: HOSTILE_CLUSTER})
@@ -142,8 +155,8 @@ def test_a_playlist_map_shows_names_hides_clusters_finds_tracks_and_opens_spotif
     assert sorted(page.state()["selected"]) == expected
 
 
-def test_hostile_names_show_as_text_and_run_nothing(maps, visit):
-    page = visit(maps[SPECIAL_CHARACTERS])
+def test_hostile_names_show_as_text_and_run_nothing(hostile_maps, visit):
+    page = visit(hostile_maps[SPECIAL_CHARACTERS])
     data = page.state()["data"]
     for point in range(4):
         page.hover(point)
@@ -157,18 +170,24 @@ def test_hostile_names_show_as_text_and_run_nothing(maps, visit):
     assert page.tab.locator("img").count() == 0 and not page.others()
 
 
-def test_the_library_map_shows_each_track_with_its_playlists_switches_colours_and_finds_a_playlist(maps, visit):
+def test_the_library_map_shows_each_track_with_its_playlists_switches_colours_and_finds_a_track_and_a_playlist(maps, visit):
     page = visit(maps["library"])
-    assert maps["library"].name == MAP_FILE_NAME and maps["library"].parent == maps[INTERNATIONAL_POP].parents[2]
     state = page.state()
     data = state["data"]
     assert state["visible"] == [True, False] and len(set(data["name"])) > 100
     shared = next(i for i, playlists in enumerate(data["playlists"]) if playlists.count(" (cluster ") >= 2)
     page.hover(shared)
     page.tab.get_by_text(data["playlists"][shared], exact=True).first.wait_for()
+    page.tab.get_by_text(data["name"][shared], exact=True).first.wait_for()
     page.tab.get_by_text("Colour by cluster").click()
     assert page.state()["visible"] == [False, True]
-    page.tab.get_by_placeholder("Find a track, an artist or a playlist").fill(INTERNATIONAL_POP.lower())
+    search = page.tab.get_by_placeholder("Find a track, an artist or a playlist")
+    search.fill(data["name"][shared])
+    expected = [i for i, texts in enumerate(zip(data["name"], data["artists"], data["playlists"]))
+                if any(data["name"][shared].lower() in text.lower() for text in texts)]
+    page.tab.get_by_text(f"{len(expected)} found").wait_for()
+    assert shared in page.state()["selected"] and sorted(page.state()["selected"]) == expected
+    search.fill(INTERNATIONAL_POP.lower())
     expected = [i for i, playlists in enumerate(data["playlists"]) if INTERNATIONAL_POP in playlists]
     page.tab.get_by_text(f"{len(expected)} found").wait_for()
     assert sorted(page.state()["selected"]) == expected and not page.others()

@@ -1,4 +1,5 @@
-"""The page as the Dagster UI previews it: album art as markdown images, each cluster in one table, no scatter."""
+"""The page as the Dagster UI previews it: album art as markdown images, each cluster in one table, no scatter and
+no link to the map."""
 
 import re
 
@@ -21,7 +22,8 @@ def page_of(playlist, image_link="../../images/clusters_scatter.png") -> tuple[s
     tracks = DemoSource().fetch_playlist(playlist.id)
     features = DemoFeatures().features(tracks.tracks)
     clustering = cluster_features(features)
-    return render_page(tracks, features, clustering, DemoSource().liked_track_ids(), image_link), clustering
+    liked = DemoSource().liked_track_ids()
+    return render_page(tracks, features, clustering, liked, image_link, map_link="map.html"), clustering
 
 
 @pytest.mark.parametrize("name", ["International Pop", "Everything Shuffled", TWO_TRACKS, EMPTY])
@@ -29,6 +31,7 @@ def test_the_preview_lists_every_track_of_the_page_without_html_or_scatter(demo_
     page, clustering = page_of(demo_playlists[name])
     preview = ui_preview(page)
     assert "<img" not in preview and "<details" not in preview and "clusters_scatter.png" not in preview
+    assert "(map.html)" not in preview and ("(map.html)" in page) == clustering.clustered
     titled_rows = preview.count("| | **")
     assert listed_tracks(preview) - titled_rows == listed_tracks(page)
     assert preview.count(TABLE_HEADER) == max(clustering.k, 1 if "| Art |" in page else 0) + ("## Not placed" in page)

@@ -130,7 +130,7 @@ def test_a_backfill_launched_through_the_webserver_runs_on_the_code_server_daemo
             assert max(len(run_keys) for run_keys in ranges) == PER_RUN  # BackfillPolicy.multi_run, PER_RUN per run
             for asset in ALL_ASSETS:  # every asset of every playlist materialized, once
                 events = instance.fetch_materializations(asset.key, limit=100).records
-                expected = keys if asset.partitions_def else [None]  # liked_tracks and playlists_index: one each
+                expected = keys if asset.partitions_def else [None]  # liked_tracks, library_map, playlists_index: one each
                 assert sorted(event.partition_key or "" for event in events) == sorted(key or "" for key in expected)
             assert max_overlap([(r.start_time, r.end_time) for r in records]) <= 2  # the run queue's limit
             pooled = []

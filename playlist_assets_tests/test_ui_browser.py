@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 PROJECT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL = "apt-get install -y chromium fonts-noto-color-emoji fonts-noto-cjk"
-PLAYLIST_ASSETS = ["raw_tracks", "track_features", "track_clusters", "clusters_scatter", "clusters_page"]
+PLAYLIST_ASSETS = ["raw_tracks", "track_features", "track_clusters", "clusters_scatter", "clusters_map", "clusters_page"]
 PAGE_CHECKS = ["page_links_resolve", "page_lists_every_track", "scatter_is_a_png"]
 ART_CDN = "https://i.scdn.co/**"
 #: The group's page; the code location is named after the module of workspace.yaml.
@@ -61,11 +61,9 @@ def shots(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("ui_screenshots")
 
 
-@pytest.fixture(scope="module")
-def environment(tmp_path_factory) -> dict[str, str]:
-    """The demo library written by `./run.sh` into a temporary instance and output folder (as a user starts)."""
-    require_browser()
-    root = tmp_path_factory.mktemp("ui_library")
+def run_demo(root: Path) -> dict[str, str]:
+    """The demo library written by `./run.sh` into a temporary instance and output folder under ``root`` (as a user
+    starts); the environment it ran in."""
     env = {
         **os.environ,
         "DAGSTER_HOME": str(root / "dagster_home"),
@@ -76,6 +74,12 @@ def environment(tmp_path_factory) -> dict[str, str]:
     done = subprocess.run([str(PROJECT / "run.sh")], env=env, cwd=PROJECT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return env
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory) -> dict[str, str]:
+    require_browser()
+    return run_demo(tmp_path_factory.mktemp("ui_library"))
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +219,7 @@ def demo_keys() -> dict[str, str]:
 def test_the_graph_of_the_playlists_group_renders(page, shots):
     with step(page, shots, "1-graph"):
         page.goto(GROUP_PAGE)
-        for name in [*PLAYLIST_ASSETS, "liked_tracks", "playlists_index"]:
+        for name in [*PLAYLIST_ASSETS, "liked_tracks", "library_map", "playlists_index"]:
             page.get_by_text(name, exact=True).first.wait_for()
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import dagster as dg
 
 from playlist_assets.assets.checks import broken_links
+from playlist_assets.assets.maps import library_map
 from playlist_assets.assets.page import clusters_page
-from playlist_assets.assets.settings import GROUP
+from playlist_assets.assets.settings import AFTER_PAGES_CHANGE, GROUP
 from playlist_assets.instance_queries import earlier_pages, failure_of, latest_failures, latest_pages
 from playlist_assets.page_record import PageRecord
 from playlist_assets.partitions import playlist_partitions
@@ -28,18 +29,10 @@ from playlist_assets.render.index import (
     sorted_rows,
     state_text,
 )
+from playlist_assets.render.paths import library_map_path
 from playlist_assets.resources import OutputFolder
 from playlist_assets.sources import PlaylistSource
 from playlist_assets.writers.files import write_atomically
-
-#: Rebuilt once the pages stop changing: after a page is written (by a run of the sensor, the schedule, a backfill
-#: or the UI), when no run is still writing one. Playlists that never got a page do not hold it back.
-AFTER_PAGES_CHANGE = (
-    (dg.AutomationCondition.newly_missing() | dg.AutomationCondition.any_deps_updated()).since_last_handled()
-    & ~dg.AutomationCondition.any_deps_in_progress()
-    & ~dg.AutomationCondition.in_progress()
-).with_label("after pages change")
-
 
 def playlist_row(key: str, written: dg.EventLogRecord | None, observed: dg.EventLogRecord | None) -> IndexRow:
     """The row of one partition, from its page's latest materialization and latest observation (either may be None).
@@ -99,15 +92,19 @@ def index_table(rows: list[IndexRow]) -> dg.TableMetadataValue:
     return dg.MetadataValue.table(records, schema=dg.TableSchema(columns=[dg.TableColumn(c, "string") for c in columns]))
 
 
-@dg.asset(group_name=GROUP, deps=[clusters_page], kinds={"markdown"}, automation_condition=AFTER_PAGES_CHANGE)
+@dg.asset(
+    group_name=GROUP, deps=[clusters_page, library_map], kinds={"markdown"}, automation_condition=AFTER_PAGES_CHANGE
+)
 def playlists_index(context: dg.AssetExecutionContext, source: PlaylistSource, output: OutputFolder) -> dg.MaterializeResult:
-    """The index of the library, index.md: each playlist's name, state, tracks, clusters, coverage and page link.
+    """The index of the library, index.md: each playlist's name, state, tracks, clusters, coverage and page link,
+    and the link to the library's map.
 
     Its metadata lists every partition key with its playlist's name and state.
     """
     rows = library_rows(context.instance) + left_out_rows(source)
-    path = index_path(output.root)
-    write_atomically(path, render_index(rows, path).encode("utf-8"))
+    path, library_map_file = index_path(output.root), library_map_path(output.root)
+    shown_map = library_map_file if library_map_file.is_file() else None
+    write_atomically(path, render_index(rows, path, shown_map).encode("utf-8"))
     states = Counter(row.state for row in rows)
     return dg.MaterializeResult(
         metadata={

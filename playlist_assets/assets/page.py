@@ -14,6 +14,7 @@ import pandas as pd
 from playlist_assets.assets.checks import PAGE_CHECK_SPECS, check_results, page_problems
 from playlist_assets.assets.each_playlist import ByPlaylist, playlist_results
 from playlist_assets.assets.liked import LIKED_SONGS, LikedSongs, LikedSongsUnreadable
+from playlist_assets.assets.maps import MAP_PATHS
 from playlist_assets.assets.playlists import CLUSTERINGS, FEATURES, SCATTER_PATHS, TRACKS, reccobeats_share
 from playlist_assets.assets.settings import BACKFILL_POLICY, GROUP
 from playlist_assets.model import Clustering, PlaylistFailed, PlaylistTracks
@@ -59,6 +60,7 @@ def write_playlist_page(
     track_features: pd.DataFrame,
     track_clusters: Clustering,
     clusters_scatter: str | None,
+    clusters_map: str | None,
     paste: bool = False,
 ) -> tuple[PageRecord, dict[str, list[str]]]:
     """Write the playlist's page under ``root`` (``paste``: with its clusters' tracks to paste into Spotify beside it):
@@ -66,7 +68,7 @@ def write_playlist_page(
     liked_unreadable = liked.reason if isinstance(liked, LikedSongsUnreadable) else ""
     hearts = frozenset() if liked_unreadable else liked
     path, page = write_page(
-        root, raw_tracks, track_features, track_clusters, clusters_scatter, hearts, liked_unreadable, paste
+        root, raw_tracks, track_features, track_clusters, clusters_scatter, hearts, liked_unreadable, clusters_map, paste
     )
     record = page_record(path, page, raw_tracks, track_features, track_clusters, liked_unreadable)
     return record, page_problems(path, root, raw_tracks, track_clusters)
@@ -105,6 +107,7 @@ def page_materializations(
         "track_features": FEATURES,
         "track_clusters": CLUSTERINGS,
         "clusters_scatter": SCATTER_PATHS,
+        "clusters_map": MAP_PATHS,
         "liked_tracks": LIKED_SONGS,
     },
 )
@@ -114,6 +117,7 @@ def clusters_page(
     track_features: ByPlaylist[pd.DataFrame],
     track_clusters: ByPlaylist[Clustering],
     clusters_scatter: ByPlaylist[str | None],
+    clusters_map: ByPlaylist[str | None],
     liked_tracks: LikedSongs,
     output: OutputFolder,
 ) -> Iterator[dg.Output | dg.AssetMaterialization | dg.AssetObservation | dg.AssetCheckEvaluation]:
@@ -130,6 +134,7 @@ def clusters_page(
         "track_features": track_features,
         "track_clusters": track_clusters,
         "clusters_scatter": clusters_scatter,
+        "clusters_map": clusters_map,
     }
     written, failed, problems = {}, {}, {}
     for item in playlist_results(context, partial(write_playlist_page, output.root, liked_tracks, paste=output.paste_files), False, inputs):

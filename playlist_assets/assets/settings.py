@@ -1,5 +1,6 @@
 """Settings the assets share: their group, the pool and retries of the steps that call external services, the
-errors that retrying cannot fix, and how many playlists a backfill run covers."""
+errors that retrying cannot fix, how many playlists a backfill run covers, and when the index and library map are
+rebuilt."""
 
 import os
 from collections.abc import Iterator
@@ -43,3 +44,13 @@ def retried_only_when_transient() -> Iterator[None]:
         if isinstance(cause, LASTING_ERRORS):
             raise dg.Failure(str(error), allow_retries=False) from cause
         raise
+
+
+#: The index and the library map are rebuilt once the pages stop changing: after a page is written (by a run of the
+#: sensor, the schedule, a backfill or the UI), when no run is still writing one. Playlists that never got a page do
+#: not hold them back.
+AFTER_PAGES_CHANGE = (
+    (dg.AutomationCondition.newly_missing() | dg.AutomationCondition.any_deps_updated()).since_last_handled()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("after pages change")

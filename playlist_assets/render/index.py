@@ -22,6 +22,7 @@ INDEX_HEADER = "| Playlist | State | Tracks | Clusters | Coverage | Features | R
 INDEX_SEPARATOR = "|:---|:---|---:|:---|---:|:---|:---|:---|"
 #: Snapshot ids longer than this are shortened in the table (the full id is in the UI).
 SNAPSHOT_SHOWN = 16
+LIBRARY_MAP_TEXT = "Explore every playlist on one interactive map"
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,9 @@ def _cell(text: str) -> str:
     return f" {text} " if text else " "
 
 
-def render_index(rows: list[IndexRow], index_file: Path) -> str:
-    """The index page, written at ``index_file``: a summary line and one table row per playlist, sorted by name.
+def render_index(rows: list[IndexRow], index_file: Path, library_map: Path | None = None) -> str:
+    """The index page, written at ``index_file``: a summary line, the link to ``library_map`` (the library's map,
+    when there is one) and one table row per playlist, sorted by name.
 
     Names and reasons are escaped as on the pages; a page is linked relatively from ``index_file``.
     """
@@ -124,4 +126,5 @@ def render_index(rows: list[IndexRow], index_file: Path) -> str:
         ]
         lines.append("|" + "|".join(map(_cell, cells)) + "|")
     intro = f"{count(len(ordered), 'playlist')}" + (f": {summary}." if summary else ".")
-    return "\n\n".join(["# Playlists", intro, "\n".join(lines)]) + "\n"
+    link = [markdown_link(LIBRARY_MAP_TEXT, relative_link(index_file, library_map))] if library_map else []
+    return "\n\n".join(["# Playlists", intro, *link, "\n".join(lines)]) + "\n"

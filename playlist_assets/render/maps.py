@@ -34,7 +34,6 @@ from playlist_assets.model import TRACK_COLUMNS, Axis, Clustering
 from playlist_assets.render.markdown import count
 from playlist_assets.render.scatter import cluster_colours
 
-MAP_FILE_NAME = "map.html"
 #: The shared JavaScript's file name, versioned: a new Bokeh writes a new file beside the old one.
 SHARED_SCRIPT_NAME = f"bokeh-{bokeh.__version__}.min.js"
 SPOTIFY_TRACK = "https://open.spotify.com/track/"

@@ -17,6 +17,7 @@ from playlist_assets.model import ASKED_OF_PROVIDERS, SKIP_REASONS, ClusterChang
 TABLE_HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
 TABLE_SEPARATOR = "|:---|:---|:---|:---|:---|:---|:---|"
 SCATTER_ALT = "Scatter of the clusters"
+MAP_LINK_TEXT = "Explore the clusters on an interactive map"
 SPOTIFY_LINK_PREFIX = "https://open.spotify.com/"
 #: Tracks named per cluster in the "Since" section; the rest are counted.
 CHANGES_NAMED = 3
@@ -218,6 +219,7 @@ def render_clusters_page(
     liked_unreadable: str = "",
     changes: ClusterChanges | None = None,
     since: str = "",
+    map_link: str | None = None,
     paste_files: dict[int, str] | None = None,
 ) -> str:
     """The markdown page of ``playlist``: how it was clustered, a table per cluster, what was left out and why.
@@ -227,7 +229,8 @@ def render_clusters_page(
     A playlist the source could not read (``unreadable``, the reason) gets a page saying only that.
     ``liked_unreadable``: why Liked Songs could not be read ("" when they could); the page says so in one line.
     ``changes``: what changed since the previous refresh (``since``, its date), shown below the summary; none on a
-    first page. ``paste_files``: cluster -> its text file of tracks to paste into Spotify, linked beside its size.
+    first page. ``map_link``: the link to the playlist's interactive map, shown under the scatter (none when None).
+    ``paste_files``: cluster -> its text file of tracks to paste into Spotify, linked beside its size.
     """
     name = escape_cell(playlist.display_name)
     if unreadable:
@@ -239,6 +242,8 @@ def render_clusters_page(
     if clustering.clustered:
         if image_link:
             blocks.append(f"![{SCATTER_ALT}]({_url(image_link)})")
+        if map_link:
+            blocks.append(markdown_link(MAP_LINK_TEXT, map_link))
         blocks += _how_clustered(clustering)
         if changes is not None:
             blocks += _changes_blocks(changes, since, clustering, dict(zip(tracks.index, tracks["name"])))

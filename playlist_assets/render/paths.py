@@ -1,4 +1,4 @@
-"""Where a playlist's page and scatter image live (the files are written by ``writers.files``)."""
+"""Where a playlist's page, scatter image and map live (the files are written by ``writers.files``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import unicodedata
 from pathlib import Path
 
 MAX_NAME_PART = 40
+#: A playlist's interactive map, beside its page; the library's, at the top of the output folder.
+MAP_FILE_NAME = "map.html"
 
 
 def playlist_slug(playlist_id: str, name: str) -> str:
@@ -32,6 +34,16 @@ def slug_suffix(playlist_id: str) -> str:
 def page_path(output_dir: Path, slug: str) -> Path:
     """The playlist's clusters page."""
     return output_dir / "playlists" / slug / "clusters.md"
+
+
+def map_path(output_dir: Path, slug: str) -> Path:
+    """The playlist's interactive map, beside its page."""
+    return page_path(output_dir, slug).with_name(MAP_FILE_NAME)
+
+
+def library_map_path(output_dir: Path) -> Path:
+    """The interactive map of the whole library."""
+    return output_dir / MAP_FILE_NAME
 
 
 def scatter_path(output_dir: Path, slug: str) -> Path:
