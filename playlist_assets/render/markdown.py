@@ -138,9 +138,9 @@ def _cluster_blocks(cluster: int, rows: list[str], clustering: Clustering, top_n
     return blocks
 
 
-def _changes_blocks(changes: ClusterChanges, since: str, clustering: Clustering, names: dict[str, str]) -> list[str]:
-    """The section "Since <since>": per cluster the tracks that joined and left it, and the clusters that came or went."""
-    title = f"## Since {escape_cell(since)}" if since else "## Since the previous refresh"
+def _changes_blocks(changes: ClusterChanges, clustering: Clustering, names: dict[str, str]) -> list[str]:
+    """The section "Since <date>": per cluster the tracks that joined and left it, the clusters that came or went."""
+    title = f"## Since {escape_cell(changes.since)}" if changes.since else "## Since the previous refresh"
     if changes.empty:
         return [title, "No track changed cluster."]
     named = {**changes.titles, **names}
@@ -210,7 +210,6 @@ def render_clusters_page(
     unreadable: str = "",
     liked_unreadable: str = "",
     changes: ClusterChanges | None = None,
-    since: str = "",
 ) -> str:
     """The markdown page of ``playlist``: how it was clustered, a table per cluster, what was left out and why.
 
@@ -218,8 +217,8 @@ def render_clusters_page(
     ``source`` column; tracks missing from ``clustering.tracks`` are listed as not placed.
     A playlist the source could not read (``unreadable``, the reason) gets a page saying only that.
     ``liked_unreadable``: why Liked Songs could not be read ("" when they could); the page says so in one line.
-    ``changes``: what changed since the previous refresh (``since``, its date), shown below the summary; none on a
-    first page.
+    ``changes``: what changed since the previous refresh (``changes.since``, its date), shown below the summary; none
+    on a first page.
     """
     name = escape_cell(playlist.display_name)
     if unreadable:
@@ -233,7 +232,7 @@ def render_clusters_page(
             blocks.append(f"![{SCATTER_ALT}]({_url(image_link)})")
         blocks += _how_clustered(clustering)
         if changes is not None:
-            blocks += _changes_blocks(changes, since, clustering, dict(zip(tracks.index, tracks["name"])))
+            blocks += _changes_blocks(changes, clustering, dict(zip(tracks.index, tracks["name"])))
         nearest_first = placed.sort_values("rank", kind="stable")
         clusters, members = nearest_first["cluster"].to_numpy(), nearest_first.index.to_numpy()
         for cluster in np.unique(clusters):
@@ -246,7 +245,7 @@ def render_clusters_page(
         why = clustering.note if len(tracks) else "this playlist has no playable tracks"
         blocks.append(f"Not clustered — {escape_cell(why)}")
         if changes is not None:
-            blocks += _changes_blocks(changes, since, clustering, dict(zip(tracks.index, tracks["name"])))
+            blocks += _changes_blocks(changes, clustering, dict(zip(tracks.index, tracks["name"])))
         if len(tracks):
             blocks.append(_table([row_of[track_id] for track_id in by_position]))
     blocks.append(_coverage(len(placed), tracks, features, skipped))

@@ -72,7 +72,8 @@ def render_page(
     image_link: str | None,
     liked_unreadable: str = "",
 ) -> str:
-    """The playlist's page, its scatter linked as ``image_link`` (none when None); see ``render_clusters_page``."""
+    """The playlist's page, its scatter linked as ``image_link`` (none when None), with what changed since the previous
+    refresh; see ``render_clusters_page``."""
     return render_clusters_page(
         playlist=tracks.playlist,
         tracks=tracks.tracks,
@@ -83,6 +84,7 @@ def render_page(
         skipped=tracks.skipped,
         unreadable=tracks.unreadable,
         liked_unreadable=liked_unreadable,
+        changes=clustering.changes,
     )
 
 
