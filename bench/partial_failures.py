@@ -59,7 +59,7 @@ def timed_refresh(folder: Path, work: Path) -> tuple[float, float, str, int]:
     The runs execute in this process, so its CPU time measures the work even on a machine shared with others.
     """
     resources = {
-        **library_resources("exportify", str(folder), reccobeats=False),
+        **library_resources("exportify", str(folder), reccobeats=False, previews=False),
         "output": OutputFolder(path=str(work / "output")),
         "io_manager": PartitionedPickleIOManager(base_dir=str(work / "storage")),
     }

@@ -3,8 +3,9 @@
 The library comes from ``PLAYLIST_ASSETS_SOURCE``: ``demo`` (the default, bundled), ``spotify`` (your account,
 credentials in ``SPOTIPY_CLIENT_ID``/``SPOTIPY_CLIENT_SECRET``/``SPOTIPY_REDIRECT_URI``, API roots in
 ``SPOTIFY_API_ROOT``/``SPOTIFY_ACCOUNTS_ROOT``), ``exportify`` or
-``account-export`` (files under ``PLAYLIST_ASSETS_PATH``). ``PLAYLIST_ASSETS_RECCOBEATS=off`` keeps features
-off the network; ``PLAYLIST_ASSETS_OUTPUT`` names the folder for pages.
+``account-export`` (files under ``PLAYLIST_ASSETS_PATH``). ``PLAYLIST_ASSETS_RECCOBEATS=off`` and
+``PLAYLIST_ASSETS_PREVIEWS=off`` keep track ids, ISRCs, artists and titles from ReccoBeats and Deezer
+(API roots in ``RECCOBEATS_API_ROOT``/``DEEZER_API_ROOT``); ``PLAYLIST_ASSETS_OUTPUT`` names the folder for pages.
 """
 
 from __future__ import annotations
@@ -14,13 +15,8 @@ import os
 import dagster as dg
 
 from playlist_assets.assets import ALL_ASSETS, ALL_CHECKS
-from playlist_assets.features import (
-    DemoFeatures,
-    ExportFeatures,
-    FeatureChain,
-    ReccoBeatsFeatures,
-    SpotifyAudioFeatures,
-)
+from playlist_assets.features import DemoFeatures, ExportFeatures, FeatureChain, SpotifyAudioFeatures
+from playlist_assets.features.network import network_providers
 from playlist_assets.instance_storage import batch_events
 from playlist_assets.jobs import refresh_job
 from playlist_assets.resources import OutputFolder
@@ -48,15 +44,17 @@ def spotify_source() -> SpotifySource:
     return SpotifySource(client_id=dg.EnvVar("SPOTIPY_CLIENT_ID"), **settings)
 
 
-def library_resources(kind: str, path: str, reccobeats: bool = True) -> dict[str, dg.ConfigurableResource]:
+def library_resources(
+    kind: str, path: str, reccobeats: bool = True, previews: bool = True
+) -> dict[str, dg.ConfigurableResource]:
     """The ``source`` and ``features`` resources of one kind of library (one of ``SOURCES``).
 
-    ``reccobeats=False`` keeps track ids from being sent to ReccoBeats (features then come from Spotify,
-    the export file and metadata only).
+    ``reccobeats=False`` keeps track ids from being sent to ReccoBeats, ``previews=False`` ISRCs, artists
+    and titles from Deezer (features then come from Spotify, the export file and metadata only).
     """
     if kind == "demo":
         return {"source": DemoSource(), "features": DemoFeatures()}
-    network = {"reccobeats": ReccoBeatsFeatures()} if reccobeats else {}
+    network = network_providers(reccobeats=reccobeats, previews=previews)
     if kind == "spotify":
         spotify = spotify_source()
         chain = FeatureChain(spotify=SpotifyAudioFeatures(spotify=spotify), **network)
@@ -90,6 +88,7 @@ def defs() -> dg.Definitions:
                 kind=os.environ.get("PLAYLIST_ASSETS_SOURCE", "demo"),
                 path=os.environ.get("PLAYLIST_ASSETS_PATH", ""),
                 reccobeats=os.environ.get("PLAYLIST_ASSETS_RECCOBEATS", "on") != "off",
+                previews=os.environ.get("PLAYLIST_ASSETS_PREVIEWS", "on") != "off",
             ),
             "output": OutputFolder(path=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output")),
             "io_manager": PartitionedPickleIOManager(),

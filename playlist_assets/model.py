@@ -29,6 +29,15 @@ TRACK_COLUMNS = (
 #: Key of a feature table's ``attrs``: {provider slot: (tracks it knew, tracks it was asked about)}.
 ASKED_OF_PROVIDERS = "asked of providers"
 
+#: Key of a provider's answer's ``attrs``: {track id: why the provider has no features for it}.
+WHY_MISSING = "why missing"
+
+#: Key of a feature chain's ``attrs``: {provider slot: {track id: why the provider gave it no features}}.
+PROVIDER_MISSES = "why providers gave no features"
+
+#: Key of a feature table's ``attrs``: the scale its audio columns are on (``analysis.placement``'s spaces).
+AUDIO_SPACE = "audio space"
+
 
 def reccobeats_known(features: pd.DataFrame) -> tuple[int, int] | None:
     """(tracks ReccoBeats knew, tracks it was asked about) for a feature table, None when it was asked none."""

@@ -277,7 +277,7 @@ def test_spotify_api_and_accounts_roots_come_from_the_environment(account, tmp_p
     assert cli.log_in(open_browser=True) == 0
     playlist = account.add_playlist("Mine", [track("t1", album_id="al1")])
     account.add_album("al1")
-    with dg.build_resources(library_resources("spotify", "", reccobeats=False)) as resources:
+    with dg.build_resources(library_resources("spotify", "", reccobeats=False, previews=False)) as resources:
         [listed] = resources.source.list_playlists()
         resources.features.features(resources.source.fetch_playlist(listed.id).tracks)
 

@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 import pytest
 
-from playlist_assets.model import ASKED_OF_PROVIDERS, TRACK_COLUMNS, Axis, Clustering, PlaylistInfo
+from playlist_assets.analysis.placement import PREVIEW_SCALE
+from playlist_assets.model import ASKED_OF_PROVIDERS, AUDIO_SPACE, PROVIDER_MISSES, TRACK_COLUMNS, Axis, Clustering, PlaylistInfo
 from playlist_assets.render import (
     build_scatter_figure,
     escape_cell,
@@ -450,3 +451,19 @@ def test_a_clustered_page_says_how_separated_its_clusters_are(separation, words)
     assert f"How distinct the clusters are: {separation} (silhouette 0.41, on a scale of -1 to 1); " in page
     assert words in page
     assert "How distinct" not in render(make_tracks(2), make_clustering({1: ["t0", "t1"]}))
+
+
+def test_the_coverage_line_says_when_a_playlist_is_heard_through_previews_and_why_tracks_have_no_sound():
+    tracks = make_tracks(5)
+    features = make_features(tracks.index)
+    features.attrs[ASKED_OF_PROVIDERS] = {"reccobeats": (2, 5), "previews": (2, 5)}
+    features.attrs[PROVIDER_MISSES] = {"previews": {"t3": "no preview", "t4": "timed out"}}
+    features.attrs[AUDIO_SPACE] = PREVIEW_SCALE
+    page = render_clusters_page(
+        playlist=PLAYLIST, tracks=tracks, features=features, clustering=not_clustered("too few"), liked=frozenset(),
+        image_link=None, skipped={},
+    )
+    assert page.endswith(
+        " · audio: the sound of 30-second previews (Spotify-scale features for 2 of 5 tracks, under 90%);"
+        " reccobeats 2 of 5, preview analysis 2 of 5 (no preview 1, timed out 1)\n"
+    )

@@ -6,6 +6,11 @@ A value outside its column's documented range is unknown. A playlist is clustere
 columns that nearly every track with audio features has, on the tracks that have them all, as soon as
 ``min_tracks`` tracks do; the other tracks are not placed. Otherwise it is clustered by the metadata
 columns known for nearly every track whose spread matters to a listener.
+
+Audio columns come on two scales that are never clustered together: Spotify's audio features (from Spotify,
+an export file or ReccoBeats) and descriptors of 30-second previews (``PREVIEW_SCALE_COLUMNS``). A playlist is
+clustered on Spotify's scale when at least ``MIN_SPOTIFY_SCALE_SHARE`` of its tracks have it, else on the
+scale more of its tracks have (``audio_space``; the reasons and measurements are in ``docs/previews.md``).
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ import pandas as pd
 
 from playlist_assets.analysis.clustering import _not_clustered, cluster_tracks
 from playlist_assets.analysis.identity import followed
-from playlist_assets.analysis.vocabulary import METADATA_COLUMNS, column_name
-from playlist_assets.model import Clustering
+from playlist_assets.analysis.vocabulary import METADATA_COLUMNS, PREVIEW_COLUMNS, column_name
+from playlist_assets.model import ASKED_OF_PROVIDERS, AUDIO_SPACE, PROVIDER_MISSES, Clustering
 
 #: Documented range of each audio column (Spotify's audio features): (lowest, highest, lowest included).
 AUDIO_RANGES = {
@@ -28,7 +33,20 @@ AUDIO_RANGES = {
     },
     "tempo": (0.0, 300.0, False),
     "loudness": (-60.0, 5.0, True),
+    "tempo_bpm": (0.0, 300.0, False),
+    "beat_strength": (0.0, 1.0, True),
+    "loudness_lufs": (-70.0, 5.0, True),
+    "dynamics_lu": (0.0, 70.0, True),
+    "brightness_hz": (0.0, 22_050.0, True),
+    "percussiveness": (0.0, 100.0, True),
 }
+#: The two scales of audio columns, as the page names them.
+SPOTIFY_SCALE = "Spotify's audio features"
+PREVIEW_SCALE = "the sound of 30-second previews"
+PREVIEW_SCALE_COLUMNS = PREVIEW_COLUMNS
+#: Share of a playlist's tracks with Spotify-scale features from which it is clustered on that scale: at most one
+#: track in ten is then left out for want of them (below it, previews are analysed for every track).
+MIN_SPOTIFY_SCALE_SHARE = 0.9
 #: Of the tracks with any audio feature, an audio column is used when at least this share has it.
 MIN_AUDIO_COLUMN_COVERAGE = 0.9
 #: Otherwise, a metadata column is used when it is known for at least this share of the tracks ...
@@ -47,11 +65,24 @@ NOTHING_VARIES = (
 )
 
 
+def previews_wanted(spotify_scale: int, tracks: int) -> bool:
+    """Whether a playlist of ``tracks`` tracks, ``spotify_scale`` of them with Spotify-scale features, may be
+    clustered on preview descriptors (so that they are worth measuring for every track)."""
+    return spotify_scale < MIN_SPOTIFY_SCALE_SHARE * tracks
+
+
+def audio_space(spotify_scale: int, previews: int, tracks: int) -> str:
+    """``SPOTIFY_SCALE`` or ``PREVIEW_SCALE``: Spotify's when it covers enough tracks or at least as many as previews."""
+    if not previews_wanted(spotify_scale, tracks) or spotify_scale >= previews:
+        return SPOTIFY_SCALE
+    return PREVIEW_SCALE
+
+
 def choose_feature_columns(features: pd.DataFrame, *, min_tracks: int = 8) -> tuple[str, ...]:
     """The columns to cluster ``features`` by (numeric columns plus ``source``; NaN = unknown); () if none fit."""
     numbers = _numbers(features)
     known = numbers.notna()
-    measured = [c for c in numbers.columns if c not in METADATA_COLUMNS]
+    measured = _audio_columns(known)
     with_audio = known[measured].any(axis=1)
     audio = [c for c in measured if known.loc[with_audio, c].mean() >= MIN_AUDIO_COLUMN_COVERAGE]
     if audio and known[audio].all(axis=1).sum() >= min_tracks:
@@ -85,13 +116,15 @@ def not_placed_reasons(
     numbers = _numbers(features)
     columns = [c for c in columns if c in numbers.columns]
     audio = any(c not in METADATA_COLUMNS for c in columns)
-    measured = [c for c in numbers.columns if c not in METADATA_COLUMNS]
+    measured = _audio_columns(numbers.notna())
+    by_provider = features.attrs.get(PROVIDER_MISSES, {}).values()
+    misses = {track_id: reason for by_track in by_provider for track_id, reason in by_track.items()}
     rows = numbers.reindex(track_ids)
     unknown = rows[columns].isna().to_numpy()
     given = features.drop(columns="source", errors="ignore")[columns].astype(float).reindex(track_ids).notna().to_numpy()
     no_audio = rows[measured].isna().all(axis=1).to_numpy() if audio else np.zeros(len(track_ids), bool)
 
-    def reason(has_features: bool, unknown: np.ndarray, given: np.ndarray, no_audio: bool) -> str:
+    def reason(track_id: str, has_features: bool, unknown: np.ndarray, given: np.ndarray, no_audio: bool) -> str:
         if not has_features:
             return NO_FEATURES
         if not columns:
@@ -100,12 +133,48 @@ def not_placed_reasons(
             return "; ".join(_out_of_range(c) for c in out)
         if missing := [c for c, missing in zip(columns, unknown) if missing]:
             if no_audio:
-                return NO_AUDIO
+                return f"no preview analysis: {misses[track_id]}" if track_id in misses else NO_AUDIO
             return ("no " if audio else "unknown ") + ", ".join(map(column_name, missing))
         return "left out of the clustering"
 
-    reasons = map(reason, track_ids.isin(features.index), unknown, given, no_audio)
+    reasons = map(reason, track_ids, track_ids.isin(features.index), unknown, given, no_audio)
     return pd.Series(list(reasons), index=track_ids, dtype="str")
+
+
+def audio_coverage(features: pd.DataFrame) -> str:
+    """What the page says of a chain's audio features: the scale clustered on, and per provider how many tracks
+    it gave of those asked, with the reasons of the misses: "audio: the sound of 30-second previews (...);
+    reccobeats 64 of 106, preview analysis 102 of 106 (not found on Deezer 3, timed out 1)"; "" without a chain."""
+    asked = features.attrs.get(ASKED_OF_PROVIDERS, {})
+    if not asked:
+        return ""
+    misses = features.attrs.get(PROVIDER_MISSES, {})
+    parts = []
+    for slot, (known, of) in asked.items():
+        reasons = pd.Series(list(misses.get(slot, {}).values()), dtype="str").value_counts()
+        why = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items(), key=lambda rn: (-rn[1], rn[0])))
+        parts.append(f"{PROVIDER_NAMES.get(slot, slot)} {known} of {of}" + (f" ({why})" if why else ""))
+    space = features.attrs.get(AUDIO_SPACE)
+    if space == PREVIEW_SCALE:
+        spotify = sum(known for slot, (known, _) in asked.items() if slot != "previews")
+        under = f"under {MIN_SPOTIFY_SCALE_SHARE:.0%}"
+        space = f"{space} (Spotify-scale features for {spotify} of {len(features)} tracks, {under})"
+    return (f"audio: {space}; " if space else "") + ", ".join(parts)
+
+
+#: How the page names the provider slots of a feature chain.
+PROVIDER_NAMES = {"spotify": "spotify audio-features", "export": "export file", "previews": "preview analysis"}
+
+
+def _audio_columns(known: pd.DataFrame) -> list[str]:
+    """The audio columns of one scale: preview descriptors when more tracks have them than Spotify-scale columns
+    (never both, whatever the table holds)."""
+    measured = [c for c in known.columns if c not in METADATA_COLUMNS]
+    preview = [c for c in measured if c in PREVIEW_SCALE_COLUMNS]
+    spotify = [c for c in measured if c not in PREVIEW_SCALE_COLUMNS]
+    spotify_scale = int(known[spotify].any(axis=1).sum()) if spotify else 0
+    previews = int(known[preview].any(axis=1).sum()) if preview else 0
+    return preview if audio_space(spotify_scale, previews, len(known)) == PREVIEW_SCALE else spotify
 
 
 def _out_of_range(column: str) -> str:

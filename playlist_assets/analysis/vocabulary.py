@@ -21,13 +21,38 @@ FEATURE_WORDS: dict[str, tuple[str, str]] = {
     "popularity": ("Popular", "Niche"),
     "explicit": ("Explicit", "Clean"),
     "mode": ("Major", "Minor"),
+    "tempo_bpm": ("Fast", "Slow"),
+    "loudness_lufs": ("Loud", "Quiet"),
+    "dynamics_lu": ("Dynamic", "Even"),
+    "brightness_hz": ("Bright", "Dark"),
+    "percussiveness": ("Percussive", "Smooth"),
+    "beat_strength": ("Strong beat", "Loose beat"),
 }
 
 #: Columns that describe a track's release rather than its sound (see ``features.metadata``).
 METADATA_COLUMNS = ("release_year", "duration_min", "explicit", "popularity")
 
+#: Descriptors measured on a 30-second preview (``features.preview_analysis``): their own scales, never
+#: clustered together with Spotify's audio features.
+PREVIEW_COLUMNS = ("tempo_bpm", "beat_strength", "loudness_lufs", "dynamics_lu", "brightness_hz", "percussiveness")
+
 #: Units written after a column's values.
-UNITS = {"tempo": " BPM", "loudness": " dB"}
+UNITS = {
+    "tempo": " BPM",
+    "loudness": " dB",
+    "tempo_bpm": " BPM",
+    "loudness_lufs": " LUFS",
+    "dynamics_lu": " LU",
+    "brightness_hz": " Hz",
+}
+#: Names of columns whose name is not their column name with spaces.
+COLUMN_NAMES = {
+    "tempo_bpm": "tempo",
+    "loudness_lufs": "loudness",
+    "dynamics_lu": "loudness range",
+    "brightness_hz": "brightness",
+    "beat_strength": "beat strength",
+}
 
 
 def feature_word(column: str, high: bool) -> str:
@@ -38,8 +63,8 @@ def feature_word(column: str, high: bool) -> str:
 
 
 def column_name(column: str) -> str:
-    """``"release_year"`` -> ``"release year"``."""
-    return column.replace("_", " ")
+    """``"release_year"`` -> ``"release year"``, ``"tempo_bpm"`` -> ``"tempo"``."""
+    return COLUMN_NAMES.get(column, column.replace("_", " "))
 
 
 def feature_value(column: str, value: float) -> str:
@@ -49,9 +74,9 @@ def feature_value(column: str, value: float) -> str:
         return f"{seconds // 60}:{seconds % 60:02d}"
     if column == "explicit":
         return f"{round(value * 100)} %"
-    if column in ("tempo", "release_year", "popularity"):
+    if column in ("tempo", "tempo_bpm", "release_year", "popularity", "brightness_hz"):
         return f"{value:.0f}"
-    if column == "loudness":
+    if column in ("loudness", "loudness_lufs", "dynamics_lu", "percussiveness"):
         return f"{value:.1f}"
     return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
 

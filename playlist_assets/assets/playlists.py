@@ -23,6 +23,7 @@ import dagster as dg
 import pandas as pd
 
 from playlist_assets.analysis import cluster_features, with_titles
+from playlist_assets.analysis.placement import audio_coverage
 from playlist_assets.assets.each_playlist import ByPlaylist, by_playlist, playlist_outputs, shaped_as_inputs
 from playlist_assets.assets.settings import (
     BACKFILL_POLICY,
@@ -80,11 +81,13 @@ def look_up_features(provider: FeatureProvider, raw_tracks: PlaylistTracks) -> t
     """The features of the playlist's tracks, from the provider, and their metadata."""
     found = provider.features(raw_tracks.tracks)
     share = reccobeats_share(found)
+    audio = audio_coverage(found)
     return found, {
         "dagster/row_count": len(found),
         "sources": dg.MetadataValue.json(found["source"].value_counts().to_dict()),
         "tracks without features": len(raw_tracks.tracks) - len(found),
         **({"reccobeats share": share} if share is not None else {}),
+        **({"audio": audio} if audio else {}),
     }
 
 

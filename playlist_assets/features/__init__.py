@@ -5,6 +5,7 @@ from playlist_assets.features.chain import FeatureChain
 from playlist_assets.features.demo import DemoFeatures
 from playlist_assets.features.export import ExportFeatures
 from playlist_assets.features.metadata import MetadataFeatures
+from playlist_assets.features.previews import PreviewFeatures
 from playlist_assets.features.reccobeats import ReccoBeatsFeatures
 from playlist_assets.features.spotify import SpotifyAudioFeatures
 
@@ -14,6 +15,7 @@ __all__ = [
     "FeatureChain",
     "FeatureProvider",
     "MetadataFeatures",
+    "PreviewFeatures",
     "ReccoBeatsFeatures",
     "SpotifyAudioFeatures",
 ]

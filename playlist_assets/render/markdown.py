@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from playlist_assets.analysis import not_placed_reasons
-from playlist_assets.model import SKIP_REASONS, ClusterChanges, Clustering, PlaylistInfo, reccobeats_known
+from playlist_assets.analysis.placement import audio_coverage
+from playlist_assets.analysis.vocabulary import column_name
+from playlist_assets.model import ASKED_OF_PROVIDERS, SKIP_REASONS, ClusterChanges, Clustering, PlaylistInfo, reccobeats_known
 
 TABLE_HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
 TABLE_SEPARATOR = "|:---|:---|:---|:---|:---|:---|:---|"
@@ -107,7 +109,8 @@ def _table(rows: list[str]) -> str:
 def _how_clustered(clustering: Clustering) -> list[str]:
     """A sentence on the clustering and one on the scatter's axes."""
     columns = list(clustering.feature_columns)
-    features = ", ".join(columns[:-1]) + " and " + columns[-1] if len(columns) > 1 else columns[0]
+    named = [column_name(column) for column in columns]
+    features = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
     placed = count(len(clustering.tracks), "track")
     lines = [escape_cell(f"{count(clustering.k, 'cluster')} among {placed}, by {features}. {clustering.note.rstrip('.')}.")]
     if clustering.separation:
@@ -188,6 +191,8 @@ def _coverage(placed: int, tracks: pd.DataFrame, features: pd.DataFrame, skipped
         parts.append(f"features: {_feature_sources(tracks, features)}")
     if known := reccobeats_known(features):
         parts.append(f"ReccoBeats knew {known[0]} of the {count(known[1], 'track')} asked ({known[0] / known[1]:.0%})")
+    if "previews" in features.attrs.get(ASKED_OF_PROVIDERS, {}):  # the audio space and why tracks have no sound
+        parts.append(escape_cell(audio_coverage(features)))
     return " · ".join(parts)
 
 
