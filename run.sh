@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ./run.sh          set up on first use, then materialize new and changed playlists and print where the pages are
 # ./run.sh --all    the same, but refresh every playlist even when it did not change
+# ./run.sh --recluster  the same as --all, with every playlist clustered afresh (docs/identity.md)
 # ./run.sh login    authorize your Spotify app once (see README, "Use your Spotify account")
 # ./run.sh test     run the tests (the command CI runs)
 # ./run.sh ui       the Dagster UI and daemon on http://127.0.0.1:3000 (sensor, schedule, backfills); PORT=N moves it

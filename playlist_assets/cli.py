@@ -27,7 +27,9 @@ import dagster as dg
 from tqdm import tqdm
 
 from playlist_assets import rate_limit
-from playlist_assets.assets import cluster_playlists, clusters_map, clusters_page, library_map, liked_tracks, playlists_index
+from playlist_assets.assets import (
+    cluster_playlists, clusters_map, clusters_page, library_map, liked_tracks, playlists_index, track_clusters
+)
 from playlist_assets.assets.publish import publishing_summary
 from playlist_assets.assets.settings import LASTING_ERRORS
 from playlist_assets.jobs import LIKED_KEYS, PUBLISH_KEYS, partition_ranges, playlist_keys, playlist_run_tags, refresh_job
@@ -48,6 +50,8 @@ EXPECTED_ERRORS = (*LASTING_ERRORS, SpotifyUnavailable, OSError, RuntimeError)
 #: Run config that keeps Dagster's console logger quiet: a failure is said in the summary, in words, and the
 #: run's log (in the Dagster UI) keeps the details and stack traces.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+#: Run config that clusters each playlist afresh, ignoring its previous clusters (see docs/identity.md).
+RECLUSTER = {"ops": {track_clusters.op.name: {"config": {"recluster": True}}}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                         "login: authorize your Spotify app once")
     parser.add_argument("--output", default=os.environ.get("PLAYLIST_ASSETS_OUTPUT", "output"), help="folder for the pages")
     parser.add_argument("--all", action="store_true", help="materialize every playlist, changed or not")
+    parser.add_argument("--recluster", action="store_true",
+                        help="cluster every playlist afresh: new numbers and names, no changes said (implies --all)")
     parser.add_argument("--no-browser", action="store_true", help="login: print the link instead of opening a browser")
     args = parser.parse_args(argv)
     os.environ["PLAYLIST_ASSETS_OUTPUT"] = str(Path(args.output).resolve())
@@ -71,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"playlist-assets: {error}", file=sys.stderr)
         return 2
-    return refresh(dg.DagsterInstance.get(), definitions, everything=args.all)
+    return refresh(dg.DagsterInstance.get(), definitions, everything=args.all, recluster=args.recluster)
 
 
 def log_in(open_browser: bool) -> int:
@@ -92,8 +98,12 @@ def log_in(open_browser: bool) -> int:
     return 0
 
 
-def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool = False) -> int:
+def refresh(
+    instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool = False, recluster: bool = False
+) -> int:
     """Sync partitions with the source, then materialize what changed (see above); print the pages written.
+
+    ``recluster``: every playlist, its clusters made afresh (``RECLUSTER``).
 
     Expected failures (no login, a refusal, an unreadable folder, a rate limit) end with one line saying why.
     """
@@ -127,7 +137,7 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
     if until := rate_limit.waiting_until(instance):
         print(rate_limit.waiting_message(until), file=sys.stderr)
         return 1
-    changed = set(changes.listed if everything else changes.changed)
+    changed = set(changes.listed if everything or recluster else changes.changed)
     unpublished = set(changes.unpublished) - changed
     unmapped = set(changes.listed) - changed - instance.get_materialized_partitions(clusters_map.key)  # pages before maps
     unchanged = set(changes.listed) - changed - unpublished - unmapped
@@ -144,7 +154,8 @@ def refresh(instance: dg.DagsterInstance, defs: dg.Definitions, everything: bool
         for keys, selection in runs:
             if rate_limit.waiting_until(instance):
                 break
-            _materialize(instance, job, keys, selection, outcome, progress, names)
+            run_config = {**QUIET, **RECLUSTER} if recluster and track_clusters.key in selection else QUIET
+            _materialize(instance, job, keys, selection, run_config, outcome, progress, names)
     indexed = _refresh_index(instance, job, defs, bool(outcome.pages or outcome.failed or changes.added or changes.deleted))
     _print_summary(playlists, outcome, unchanged if not liked_changed else set(), started)
     not_published = _print_publishing(outcome)
@@ -229,7 +240,8 @@ class Progress:
 
 
 def _materialize(
-    instance, job, keys: Sequence[str], selection, outcome: Outcome, progress: Progress, names: dict[str, str]
+    instance, job, keys: Sequence[str], selection, run_config: dict, outcome: Outcome, progress: Progress,
+    names: dict[str, str],
 ) -> None:
     """One run over the partitions ``keys`` (consecutive), tagged with the playlists' ``names`` (by key): a failing
     playlist fails alone (see ``clusters_page``)."""
@@ -239,7 +251,7 @@ def _materialize(
     result = job.execute_in_process(
         instance=instance,
         asset_selection=selection,
-        run_config=QUIET,
+        run_config=run_config,
         raise_on_error=False,
         run_id=run_id,
         tags=playlist_run_tags(keys, names),

@@ -151,6 +151,8 @@ class Clustering:
     changes: ClusterChanges | None = None
     #: Track id -> its name, so that the next refresh can name the tracks that left (see ``analysis.with_titles``).
     titles: dict[str, str] = field(default_factory=dict)
+    #: The date (ISO, UTC) these clusters were made, stamped by track_clusters; kept by a refresh that changes nothing.
+    made_on: str = ""
 
     @property
     def clustered(self) -> bool:
@@ -181,6 +183,7 @@ class ClusterChanges:
     removed: int  # tracks placed before that are not placed now
     moved: int  # tracks placed in another cluster than before
     titles: dict[str, str] = field(default_factory=dict)  # names of the tracks that left, as the previous result had them
+    since: str = ""  # the previous result's ``made_on``, "" when it has none
 
     @property
     def empty(self) -> bool:

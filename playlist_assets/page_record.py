@@ -14,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 
+from playlist_assets.analysis.changes import CHANGE_COUNTS
 from playlist_assets.model import PlaylistFailed
 from playlist_assets.render.index import NOT_CLUSTERED, PAGE_WRITTEN
 
@@ -41,6 +42,9 @@ class PageRecord:
     why_not_clustered: str | None = None  # None when clustered
     liked_unreadable: str = ""  # why Liked Songs could not be read, "" when they were
     preview: str = ""  # the page as the UI's markdown preview shows it
+    cluster_names: dict[int, str] = field(default_factory=dict)  # cluster -> its name
+    since: str = ""  # the date of the refresh the page's "Since" section counts from; "" when it has none
+    changes: dict[str, int] = field(default_factory=dict)  # what changed since then, counted (``CHANGE_COUNTS``)
 
     def to_metadata(self) -> dict[str, Any]:
         """The materialization's metadata, in the order the UI lists it."""
@@ -57,7 +61,11 @@ class PageRecord:
             "placed": self.placed,
             "snapshot_id": self.snapshot_id,
             "feature sources": dg.MetadataValue.json(self.feature_sources),
+            "cluster names": dg.MetadataValue.json({str(number): name for number, name in self.cluster_names.items()}),
         }
+        if self.since:
+            metadata["changes since"] = self.since
+        metadata.update(self.changes)
         if self.reccobeats_share is not None:
             metadata["reccobeats share"] = self.reccobeats_share
         metadata["page"] = dg.MetadataValue.md(self.preview)
@@ -88,6 +96,9 @@ class PageRecord:
             why_not_clustered=values.get("why not clustered"),
             liked_unreadable=values.get("liked songs", "").removeprefix(LIKED_UNREADABLE),
             preview=values.get("page", ""),
+            cluster_names={int(number): name for number, name in (values.get("cluster names") or {}).items()},
+            since=values.get("changes since", ""),
+            changes={name: values[name] for name in CHANGE_COUNTS if name in values},
         )
 
     @classmethod

@@ -31,8 +31,7 @@ def page(changes, since="2026-11-30", tracks=None):
         liked=frozenset(),
         image_link="img.png",
         skipped={},
-        changes=changes,
-        since=since,
+        changes=changes and dataclasses.replace(changes, since=since),
     )
 
 

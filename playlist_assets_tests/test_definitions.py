@@ -21,7 +21,7 @@ def test_graph_is_the_designed_lineage():
         "liked_tracks": set(),
         "raw_tracks": set(),
         "track_features": {"raw_tracks"},
-        "track_clusters": {"track_features"},
+        "track_clusters": {"raw_tracks", "track_features"},
         "clusters_scatter": {"raw_tracks", "track_clusters"},
         "clusters_map": {"raw_tracks", "track_features", "track_clusters"},
         "clusters_page": {

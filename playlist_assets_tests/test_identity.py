@@ -148,12 +148,24 @@ def test_without_a_previous_result_clusters_are_numbered_largest_first_and_nothi
     assert result.changes is None and result.retired == () and sorted(result.names) == [1, 2, 3]
 
 
-def test_an_unchanged_playlist_keeps_everything_and_says_nothing_changed():
-    features, _ = playlist(6, {"dance pop": 40, "classical": 30, "rap": 20})
-    before = cluster_features(features)
+def test_a_refresh_that_changes_nothing_keeps_the_previous_note_date_and_changes():
+    features, truth = playlist(6, {"dance pop": 40, "classical": 30, "rap": 20})
+    before = dataclasses.replace(cluster_features(features), made_on="2026-11-23")
     again = cluster_features(features, before)
     pd.testing.assert_frame_equal(again.tracks, before.tracks)
-    assert again.names == before.names and again.changes.empty
+    assert (again.names, again.note, again.made_on, again.changes) == (before.names, before.note, "2026-11-23", None)
+
+    edited = pd.concat([features.drop(truth.index[truth == "rap"][:1]), more(16, 1, "classical")])
+    changed = dataclasses.replace(cluster_features(edited, before), made_on="2026-11-30")
+    assert changed.changes.since == "2026-11-23" and changed.changes.added == 1
+    unchanged = cluster_features(edited.sample(frac=1, random_state=1), changed)
+    assert (unchanged.note, unchanged.made_on, unchanged.changes, unchanged.retired) == (
+        changed.note, "2026-11-30", changed.changes, changed.retired
+    )
+
+    one_track = cluster_features(features.iloc[:1])
+    two_tracks = cluster_features(features.iloc[:2], one_track)  # not the same tracks: nothing is carried
+    assert two_tracks.note.startswith("2 tracks") and two_tracks.changes.empty
 
 
 def test_a_clustering_stored_before_names_existed_is_accepted_as_previous():

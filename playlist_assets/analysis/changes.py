@@ -28,18 +28,18 @@ def cluster_changes(previous: Clustering, current: Clustering) -> ClusterChanges
         removed=len(before.keys() - after.keys()),
         moved=sum(1 for track_id, number in after.items() if before.get(track_id, number) != number),
         titles={track_id: previous.titles[track_id] for track_id in sorted(named)},
+        since=previous.made_on,
     )
 
 
+#: The names of the counts ``change_counts`` gives.
+CHANGE_COUNTS = ("tracks added", "tracks removed", "tracks moved", "clusters appeared", "clusters disappeared")
+
+
 def change_counts(changes: ClusterChanges) -> dict[str, int]:
-    """The changes in numbers, for an asset's metadata."""
-    return {
-        "tracks added": changes.added,
-        "tracks removed": changes.removed,
-        "tracks moved": changes.moved,
-        "clusters appeared": len(changes.appeared),
-        "clusters disappeared": len(changes.disappeared),
-    }
+    """The changes in numbers (named as ``CHANGE_COUNTS``), for an asset's metadata."""
+    counts = (changes.added, changes.removed, changes.moved, len(changes.appeared), len(changes.disappeared))
+    return dict(zip(CHANGE_COUNTS, counts))
 
 
 def with_titles(clustering: Clustering, tracks: pd.DataFrame) -> Clustering:

@@ -115,9 +115,18 @@ def renumbered(labels: np.ndarray, index: pd.Index, previous: Clustering) -> np.
 
 
 def followed(previous: Clustering, current: Clustering) -> Clustering:
-    """``current`` with the numbers of the previous clusters that vanished retired, and what changed."""
+    """``current`` with the numbers of the previous clusters that vanished retired, and what changed.
+
+    A refresh that changes nothing (the same tracks, each placed track in the same cluster) keeps the previous
+    result's note, date, changes and retired numbers: the clusters are those made then, and so is the page.
+    """
+    changes = cluster_changes(previous, current)
+    if changes.empty and set(previous.tracks.index) == set(current.tracks.index):
+        return dataclasses.replace(
+            current, note=previous.note, made_on=previous.made_on, changes=previous.changes, retired=previous.retired
+        )
     retired = tuple(sorted(set(_numbers(previous)) - set(_numbers(current))))
-    return dataclasses.replace(current, retired=retired, changes=cluster_changes(previous, current))
+    return dataclasses.replace(current, retired=retired, changes=changes)
 
 
 def _numbers(clustering: Clustering) -> list[int]:

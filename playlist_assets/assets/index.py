@@ -63,6 +63,7 @@ def playlist_row(key: str, written: dg.EventLogRecord | None, observed: dg.Event
         sources=page.feature_sources,
         refreshed=written.timestamp,
         snapshot_id=page.snapshot_id,
+        cluster_names=page.cluster_names,
     )
 
 

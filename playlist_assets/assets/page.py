@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from playlist_assets.analysis import change_counts
 from playlist_assets.assets.checks import PAGE_CHECK_SPECS, check_results, page_problems
 from playlist_assets.assets.each_playlist import ByPlaylist, playlist_results
 from playlist_assets.assets.liked import LIKED_SONGS, LikedSongs, LikedSongsUnreadable
@@ -33,6 +34,7 @@ def page_record(
     why_not_clustered = None
     if not clustering.clustered:
         why_not_clustered = tracks.unreadable or (clustering.note if len(tracks.tracks) else "no playable tracks")
+    changes = clustering.changes
     state = UNREADABLE if tracks.unreadable else PAGE_WRITTEN if clustering.clustered else NOT_CLUSTERED
     return PageRecord(
         playlist=tracks.playlist.display_name,
@@ -50,6 +52,9 @@ def page_record(
         why_not_clustered=why_not_clustered,
         liked_unreadable=liked_unreadable,
         preview=ui_preview(page),
+        cluster_names=clustering.names,
+        since=changes.since if changes else "",
+        changes=change_counts(changes) if changes else {},
     )
 
 

@@ -12,15 +12,17 @@ clusters_page partition shows as failed), and its reason is logged and recorded 
 """
 
 import base64
+import dataclasses
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
-from playlist_assets.analysis import cluster_features
+from playlist_assets.analysis import cluster_features, with_titles
 from playlist_assets.analysis.placement import audio_coverage
 from playlist_assets.assets.each_playlist import ByPlaylist, by_playlist, playlist_outputs, shaped_as_inputs
 from playlist_assets.assets.settings import (
@@ -93,14 +95,37 @@ def features_totals(found: dict[str, pd.DataFrame]) -> dict:
     return {"run: playlists": len(found), "run: tracks with features": sum(map(len, found.values()))}
 
 
-def cluster_playlist(track_features: pd.DataFrame) -> tuple[Clustering, dict]:
-    """The clustering of the playlist's tracks and its metadata."""
-    clustering = cluster_features(track_features)
+class ClusteringConfig(dg.Config):
+    """``recluster``: start afresh, ignoring the playlists' previous clusters (new numbers and names, no "Since")."""
+
+    recluster: bool = False
+
+
+def previous_clustering(context: dg.AssetExecutionContext, playlist_id: str) -> Clustering | None:
+    """The clustering track_clusters last stored for the playlist (by its id, whatever its key was); None if none."""
+    stored = context.resources.io_manager.stored_playlist_value(context.asset_key, playlist_id)
+    return stored if isinstance(stored, Clustering) else None
+
+
+def cluster_playlist(
+    previous_of: Callable[[str], Clustering | None],
+    today: str,
+    raw_tracks: PlaylistTracks,
+    track_features: pd.DataFrame,
+) -> tuple[Clustering, dict]:
+    """The clustering of the playlist's tracks, carrying on ``previous_of(its id)``, and its metadata.
+
+    It is stamped ``today`` unless it keeps the previous clustering's date (a refresh that changed nothing).
+    """
+    clustering = with_titles(cluster_features(track_features, previous_of(raw_tracks.playlist.id)), raw_tracks.tracks)
+    if not clustering.made_on:
+        clustering = dataclasses.replace(clustering, made_on=today)
     return clustering, {
         "k": clustering.k,
         "silhouette": clustering.score,
         "separation": clustering.separation,
         "how k was chosen": clustering.note,
+        "cluster names": dg.MetadataValue.json({str(number): name for number, name in clustering.names.items()}),
         "silhouette by k": dg.MetadataValue.json({str(k): round(s, 4) for k, s in clustering.scores.items()}),
         "dagster/row_count": len(clustering.tracks),
     }
@@ -171,13 +196,22 @@ def track_features(
     backfill_policy=BACKFILL_POLICY,
     group_name=GROUP,
     kinds={"scikitlearn"},
-    ins={"track_features": FEATURES},
+    ins={"raw_tracks": TRACKS, "track_features": FEATURES},
 )
 def track_clusters(
-    context: dg.AssetExecutionContext, track_features: ByPlaylist[pd.DataFrame]
+    context: dg.AssetExecutionContext,
+    config: ClusteringConfig,
+    raw_tracks: ByPlaylist[PlaylistTracks],
+    track_features: ByPlaylist[pd.DataFrame],
 ) -> Iterator[dg.Output | dg.AssetObservation]:
-    """Cluster per track, distance to its centre and 2-D projection; the chosen k and its silhouette."""
-    yield from playlist_outputs(context, cluster_playlist, clusters_totals, track_features=track_features)
+    """Cluster per track, distance to its centre and 2-D projection; the chosen k and its silhouette; the names.
+
+    Each playlist's clusters carry on from those stored at its previous refresh (numbers, names, what changed; see
+    docs/identity.md), unless the run config says ``recluster``.
+    """
+    previous_of = (lambda _: None) if config.recluster else partial(previous_clustering, context)
+    cluster = partial(cluster_playlist, previous_of, datetime.now(UTC).date().isoformat())
+    yield from playlist_outputs(context, cluster, clusters_totals, raw_tracks=raw_tracks, track_features=track_features)
 
 
 @dg.asset(

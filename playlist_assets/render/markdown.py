@@ -144,9 +144,9 @@ def _cluster_blocks(cluster: int, rows: list[str], clustering: Clustering, top_n
     return blocks
 
 
-def _changes_blocks(changes: ClusterChanges, since: str, clustering: Clustering, names: dict[str, str]) -> list[str]:
-    """The section "Since <since>": per cluster the tracks that joined and left it, and the clusters that came or went."""
-    title = f"## Since {escape_cell(since)}" if since else "## Since the previous refresh"
+def _changes_blocks(changes: ClusterChanges, clustering: Clustering, names: dict[str, str]) -> list[str]:
+    """The section "Since <date>": per cluster the tracks that joined and left it, the clusters that came or went."""
+    title = f"## Since {escape_cell(changes.since)}" if changes.since else "## Since the previous refresh"
     if changes.empty:
         return [title, "No track changed cluster."]
     named = {**changes.titles, **names}
@@ -218,7 +218,6 @@ def render_clusters_page(
     unreadable: str = "",
     liked_unreadable: str = "",
     changes: ClusterChanges | None = None,
-    since: str = "",
     map_link: str | None = None,
     paste_files: dict[int, str] | None = None,
 ) -> str:
@@ -228,8 +227,8 @@ def render_clusters_page(
     ``source`` column; tracks missing from ``clustering.tracks`` are listed as not placed.
     A playlist the source could not read (``unreadable``, the reason) gets a page saying only that.
     ``liked_unreadable``: why Liked Songs could not be read ("" when they could); the page says so in one line.
-    ``changes``: what changed since the previous refresh (``since``, its date), shown below the summary; none on a
-    first page. ``map_link``: the link to the playlist's interactive map, shown under the scatter (none when None).
+    ``changes``: what changed since the previous refresh (``changes.since``, its date), shown below the summary; none
+    on a first page. ``map_link``: the link to the playlist's interactive map, shown under the scatter (none when None).
     ``paste_files``: cluster -> its text file of tracks to paste into Spotify, linked beside its size.
     """
     name = escape_cell(playlist.display_name)
@@ -246,7 +245,7 @@ def render_clusters_page(
             blocks.append(markdown_link(MAP_LINK_TEXT, map_link))
         blocks += _how_clustered(clustering)
         if changes is not None:
-            blocks += _changes_blocks(changes, since, clustering, dict(zip(tracks.index, tracks["name"])))
+            blocks += _changes_blocks(changes, clustering, dict(zip(tracks.index, tracks["name"])))
         nearest_first = placed.sort_values("rank", kind="stable")
         clusters, members = nearest_first["cluster"].to_numpy(), nearest_first.index.to_numpy()
         for cluster in np.unique(clusters):
@@ -259,7 +258,7 @@ def render_clusters_page(
         why = clustering.note if len(tracks) else "this playlist has no playable tracks"
         blocks.append(f"Not clustered — {escape_cell(why)}")
         if changes is not None:
-            blocks += _changes_blocks(changes, since, clustering, dict(zip(tracks.index, tracks["name"])))
+            blocks += _changes_blocks(changes, clustering, dict(zip(tracks.index, tracks["name"])))
         if len(tracks):
             blocks.append(_table([row_of[track_id] for track_id in by_position]))
     blocks.append(_coverage(len(placed), tracks, features, skipped))

@@ -133,8 +133,8 @@ def render_page(
     map_link: str | None = None,
     paste_files: dict[int, str] | None = None,
 ) -> str:
-    """The playlist's page, its scatter linked as ``image_link`` and its map as ``map_link`` (none when None); see
-    ``render_clusters_page``."""
+    """The playlist's page, its scatter linked as ``image_link`` and its map as ``map_link`` (none when None), with
+    what changed since the previous refresh; see ``render_clusters_page``."""
     return render_clusters_page(
         playlist=tracks.playlist,
         tracks=tracks.tracks,
@@ -145,6 +145,7 @@ def render_page(
         skipped=tracks.skipped,
         unreadable=tracks.unreadable,
         liked_unreadable=liked_unreadable,
+        changes=clustering.changes,
         map_link=map_link,
         paste_files=paste_files,
     )
