@@ -24,18 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
-from tqdm import tqdm
 
 from playlist_assets import rate_limit
-from playlist_assets.assets import (
-    cluster_playlists, clusters_map, clusters_page, library_map, liked_tracks, playlists_index, track_clusters
-)
+from playlist_assets.assets import cluster_playlists, clusters_map, clusters_page, library_map, liked_tracks
+from playlist_assets.assets import playlists_index, track_clusters
 from playlist_assets.assets.publish import publishing_summary
 from playlist_assets.assets.settings import LASTING_ERRORS
 from playlist_assets.jobs import LIKED_KEYS, PUBLISH_KEYS, partition_ranges, playlist_keys, playlist_run_tags, refresh_job
 from playlist_assets.model import PlaylistInfo
 from playlist_assets.page_record import PageRecord, failure_from_metadata
 from playlist_assets.partitions import add_playlist_partitions, playlist_key, playlist_partitions
+from playlist_assets.progress import Progress
 from playlist_assets.render.index import index_path
 from playlist_assets.render.markdown import count
 from playlist_assets.render.paths import library_map_path
@@ -208,35 +207,6 @@ class Outcome:
     pages: dict[str, tuple[int, str]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     publishing: list[dg.DagsterEvent] = field(default_factory=list)
-
-
-class Progress:
-    """Playlists done of the total, failures so far, elapsed and time left (tqdm), on a terminal only."""
-
-    def __init__(self, total: int):
-        self.bar = tqdm(total=total, unit="playlist", file=sys.stderr, disable=None if total else True, leave=False)
-        self.failures = 0
-
-    def __enter__(self) -> "Progress":
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.bar.close()
-
-    def on_event(self, entry: dg.EventLogEntry) -> None:
-        """Advance on each page written or playlist failed; name the step under way."""
-        event = entry.dagster_event
-        if event is None:
-            return
-        if event.event_type == dg.DagsterEventType.STEP_START:
-            self.bar.set_postfix_str(f"{event.step_key}, {self.failures} failed")
-        elif event.asset_key == clusters_page.key and event.partition is not None:
-            if event.is_step_materialization:
-                self.bar.update(1)
-            elif event.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
-                self.failures += 1
-                self.bar.update(1)
-                self.bar.set_postfix_str(f"{event.step_key}, {self.failures} failed")
 
 
 def _materialize(

@@ -8,7 +8,6 @@ account, ``paste_text`` gives a cluster's tracks as Spotify's desktop app takes 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 

@@ -190,8 +190,8 @@ def test_the_code_locations_resources_with_reccobeats_off_cluster_a_spotify_play
     with FakeSpotifyAccount() as account, FakeDeezer() as deezer:
         ids = [f"t{n:021d}" for n in range(24)]
         playlist = account.add_playlist("Three sounds", [track(i, f"Song {n}", artist="Band") for n, i in enumerate(ids)])
-        for n, track_id in enumerate(ids):
-            deezer.add(f"ISRC{track_id}", f"Song {n}", "Band", 180, styled_clip(list(STYLES)[n % 3], n))
+        for n, spotify_id in enumerate(ids):
+            deezer.add(f"ISRC{spotify_id}", f"Song {n}", "Band", 180, styled_clip(list(STYLES)[n % 3], n))
         token = tmp_path / "config" / "playlist_assets" / "spotify_token.json"
         account.source(tmp_path, token_cache_path=str(token), cache_dir=str(tmp_path / "cache" / "playlist_assets"))
         environment = {

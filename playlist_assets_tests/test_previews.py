@@ -11,7 +11,6 @@ import pyloudnorm
 import pytest
 import soundfile
 
-from playlist_assets.features import FeatureChain
 from playlist_assets.features.deezer import (
     DEEZER_FAILED,
     NO_PREVIEW,
