@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=1000)
     parser.add_argument("--clips", type=int, default=12)
     parser.add_argument("--mixes", type=int, default=12)
-    parser.add_argument("--shared", type=Path, default=PROJECT.parent.parent / "shared")
+    parser.add_argument("--shared", type=Path, default=PROJECT.parent / "shared")
     args = parser.parse_args()
     clips = [synthetic_clip(n) for n in range(args.clips)]
     cpu = []

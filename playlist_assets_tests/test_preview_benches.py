@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from playlist_assets_tests.test_clustering_benchmark import stand_in
+
 PROJECT = Path(__file__).resolve().parents[1]
 
 
@@ -19,8 +21,9 @@ def run(*command: str) -> str:
 
 
 @pytest.mark.slow
-def test_the_cost_benchmark_prints_cpu_per_clip_the_rate_limited_first_run_and_a_refresh_asking_nothing():
-    report = run("bench/previews.py", "--tracks", "60", "--clips", "3", "--mixes", "2")
+def test_the_cost_benchmark_prints_cpu_per_clip_the_rate_limited_first_run_and_a_refresh_asking_nothing(tmp_path):
+    shared = stand_in(tmp_path / "shared")
+    report = run("bench/previews.py", "--tracks", "60", "--clips", "3", "--mixes", "2", "--shared", str(shared))
     for figure in ("CPU per 30-second clip (3 clips", "First run over 60 unknown tracks", "wall / rate-limit minimum",
                    "CPU / rate-limit time", "Refresh with nothing new: 0 requests to Deezer", "Scale rule:",
                    "60% with features: NMI on the placed tracks"):
