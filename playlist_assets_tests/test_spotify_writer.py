@@ -102,9 +102,11 @@ def test_publishing_creates_one_private_playlist_per_cluster_holding_exactly_its
 
 @ON_BOTH_STORAGES
 def test_a_rerun_sends_no_request_at_all(account, instance, mix, client):
-    assert publish_state.published_snapshots(instance, [mix.id]) == {}
+    assert publish_state.load_many(instance, [mix.id]) == {}
     publish(instance, client, mix, clusters(120, 40))
-    assert publish_state.published_snapshots(instance, [mix.id, "other"]) == {mix.id: mix.snapshot_id}
+    assert {key: state.snapshot_id for key, state in publish_state.load_many(instance, [mix.id, "other"]).items()} == {
+        mix.id: mix.snapshot_id
+    }
     before = len(account.paths())
     again = publish(instance, client, mix, clusters(120, 40))
     assert len(account.paths()) == before and again.writes == 0 and again.plan.unchanged == (1, 2)
@@ -138,7 +140,7 @@ def test_a_vanished_cluster_is_unfollowed_and_stays_known_as_ours(account, insta
     unclustered = PlaylistInfo(id=mix.id, name="Mix", snapshot_id="snap-flat")
     publish(instance, client, unclustered, {})  # no natural clusters any more
     assert account.owned_by_app() == {}
-    assert publish_state.published_snapshots(instance, [mix.id]) == {mix.id: "snap-flat"}  # done: not asked again
+    assert publish_state.load(instance, mix.id).snapshot_id == "snap-flat"  # done: not asked again
 
 
 def test_playlists_not_created_here_are_never_written_to(account, instance, mix, client, tmp_path):

@@ -40,11 +40,6 @@ def save(instance: dg.DagsterInstance, playlist_id: str, state: PublishState) ->
     instance.run_storage.set_cursor_values({STATE_KEY + playlist_id: to_json(state)})
 
 
-def published_snapshots(instance: dg.DagsterInstance, playlist_ids: Iterable[str]) -> dict[str, str]:
-    """Source playlist id -> the snapshot it was last published for (absent: never published)."""
-    return {playlist_id: state.snapshot_id for playlist_id, state in load_many(instance, playlist_ids).items()}
-
-
 def created_playlist_ids(instance: dg.DagsterInstance) -> frozenset[str]:
     """Ids of every Spotify playlist this project created: never pages, and the only ones it writes to."""
     return frozenset(instance.get_dynamic_partitions(CREATED))
