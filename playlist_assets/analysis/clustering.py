@@ -12,6 +12,7 @@ from playlist_assets.analysis.describe import axis_label, profiles, separation
 from playlist_assets.analysis.identity import followed, held_choice, renumbered, seeds
 from playlist_assets.analysis.k_choice import KSearch, choose_k
 from playlist_assets.analysis.naming import cluster_names
+from playlist_assets.analysis.vocabulary import DESCRIBED_ONLY_COLUMNS, UNWORDED_COLUMNS, column_name
 from playlist_assets.model import Axis, Clustering
 
 #: Share of the variance the clustering space (PCA) keeps.
@@ -34,9 +35,9 @@ def cluster_tracks(
 ) -> Clustering:
     """Cluster tracks (index = unique track ids) by their numeric, finite feature columns.
 
-    Varying columns are standardised (acousticness, instrumentalness, speechiness and liveness by the cube
-    root of their value, at least 0.01: most tracks have them near 0, and a few far out along one of them
-    should not decide the clusters) and reduced by PCA to 90% of their variance. KMeans runs for
+    Varying columns but ``DESCRIBED_ONLY_COLUMNS`` are standardised (acousticness, instrumentalness,
+    speechiness and liveness by the cube root of their value, at least 0.01: most tracks have them near 0,
+    and a few far out along one of them should not decide the clusters) and reduced by PCA to 90% of their variance. KMeans runs for
     k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(3, 1% of n)
     tracks. The same KMeans runs on random normal blobs with the same PCA variances: featureless
     playlists of the same shape. If no eligible k has a silhouette at least 1.3 times that of one blob of
@@ -49,6 +50,7 @@ def cluster_tracks(
     Above 2,000 tracks, KMeans is fitted and scored on a fixed sample of 2,000 of them.
     Fewer than ``min_tracks`` tracks, or no varying column: not clustered (k = 0).
 
+    Profiles and names come from every varying column but ``UNWORDED_COLUMNS``.
     ``scores`` holds the silhouette of every k whose clusters were all large enough;
     ``distance`` is to the cluster's centre in the PCA space above; x, y come from a
     separate 2-D PCA of the same standardised columns.
@@ -76,8 +78,12 @@ def _clustered(
         note = f"{tracks}: too few to cluster (at least {min_tracks} needed)"
         return _not_clustered(features.index, note)
     unskewed = _unskewed(data)
-    columns = data.columns[(unskewed.max() > unskewed.min()).to_numpy()]
+    varying = data.columns[(unskewed.max() > unskewed.min()).to_numpy()]
+    columns = varying[~varying.isin(DESCRIBED_ONLY_COLUMNS)]
     if columns.empty:
+        if not varying.empty:
+            named = ", ".join(column_name(column) for column in varying)
+            return _not_clustered(features.index, f"The tracks differ only in {named}, which describe clusters but do not form them")
         alike = "" if (data.max() == data.min()).all() else f" (values under {SKEW_FLOOR} count as {SKEW_FLOOR})"
         return _not_clustered(features.index, f"All tracks have identical features{alike}")
 
@@ -109,7 +115,8 @@ def _clustered(
         },
         index=data.index,
     )
-    values = data[columns]
+    worded = varying[~varying.isin(UNWORDED_COLUMNS)]
+    values = data[worded if not worded.empty else columns]
     standardised = StandardScaler().fit_transform(values)
     return Clustering(
         tracks=tracks.reindex(features.index),

@@ -8,6 +8,7 @@ import pandas as pd
 from playlist_assets.analysis.vocabulary import (
     METADATA_COLUMNS,
     UNITS,
+    UNWORDED_COLUMNS,
     column_name,
     explicit_share,
     feature_value,
@@ -67,8 +68,11 @@ def _difference(column: str, members: pd.Series, playlist: pd.Series, high: bool
 
 
 def axis_label(loadings: np.ndarray, columns: pd.Index) -> str:
-    """The features loading most on a component, worded by sign: "Energetic · not Acoustic"."""
-    order = np.argsort(-np.abs(loadings), kind="stable")[:MOST_WORDS]
+    """The features loading most on a component, worded by sign: "Energetic · not Acoustic" (unworded columns left out)."""
+    worded = np.array([column not in UNWORDED_COLUMNS for column in columns])
+    if not worded.any():
+        return "sound texture"
+    order = [i for i in np.argsort(-np.abs(loadings), kind="stable") if worded[i]][:MOST_WORDS]
     threshold = AXIS_MIN_SHARE * abs(loadings[order[0]])
     return " · ".join(
         feature_word(columns[i], loadings[i] > 0) for i in order if abs(loadings[i]) >= threshold

@@ -40,6 +40,8 @@ AUDIO_RANGES = {
     "brightness_hz": (0.0, 22_050.0, True),
     "percussiveness": (0.0, 100.0, True),
     "onset_rate": (0.0, 100.0, True),
+    "intensity": (0.0, 10_000.0, True),
+    "chroma_flux": (0.0, 2.0, True),
 }
 #: The two scales of audio columns, as the page names them.
 SPOTIFY_SCALE = "Spotify's audio features"

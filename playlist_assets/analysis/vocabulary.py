@@ -28,6 +28,7 @@ FEATURE_WORDS: dict[str, tuple[str, str]] = {
     "percussiveness": ("Percussive", "Smooth"),
     "beat_strength": ("Strong beat", "Loose beat"),
     "onset_rate": ("Busy", "Sparse"),
+    "intensity": ("Intense", "Gentle"),
 }
 
 #: Columns that describe a track's release rather than its sound (see ``features.metadata``).
@@ -36,8 +37,14 @@ METADATA_COLUMNS = ("release_year", "duration_min", "explicit", "popularity")
 #: Descriptors measured on a 30-second preview (``features.preview_analysis``): their own scales, never
 #: clustered together with Spotify's audio features.
 PREVIEW_COLUMNS = (
-    "tempo_bpm", "beat_strength", "loudness_lufs", "dynamics_lu", "brightness_hz", "percussiveness", "onset_rate"
+    "tempo_bpm", "beat_strength", "loudness_lufs", "dynamics_lu", "brightness_hz", "percussiveness", "onset_rate",
+    "intensity", "chroma_flux",
 )
+#: Columns that describe clusters but are not clustered on: they group tracks by style less well than they
+#: tell a listener about them (measured in ``docs/previews.md``).
+DESCRIBED_ONLY_COLUMNS = ("tempo_bpm", "dynamics_lu", "intensity")
+#: Columns clustered on but never put into words: a texture summary with no word a listener would use.
+UNWORDED_COLUMNS = ("chroma_flux",)
 
 #: Units written after a column's values.
 UNITS = {
@@ -48,6 +55,7 @@ UNITS = {
     "dynamics_lu": " LU",
     "brightness_hz": " Hz",
     "onset_rate": " a second",
+    "intensity": " dB a second",
 }
 #: Names of columns whose name is not their column name with spaces.
 COLUMN_NAMES = {
@@ -79,7 +87,7 @@ def feature_value(column: str, value: float) -> str:
         return f"{seconds // 60}:{seconds % 60:02d}"
     if column == "explicit":
         return f"{round(value * 100)} %"
-    if column in ("tempo", "tempo_bpm", "release_year", "popularity", "brightness_hz"):
+    if column in ("tempo", "tempo_bpm", "release_year", "popularity", "brightness_hz", "intensity"):
         return f"{value:.0f}"
     if column in ("loudness", "loudness_lufs", "dynamics_lu", "percussiveness", "onset_rate"):
         return f"{value:.1f}"

@@ -33,6 +33,10 @@ TEMPO_PRIOR_OCTAVES = 1.0
 ONSET_CONTEXT = 7
 ONSET_MARGIN = 0.5
 ONSET_FLOOR = 2.0
+#: Brightness is the frequency below which this share of a frame's power lies (spectral roll-off).
+ROLLOFF_SHARE = 0.85
+#: Bins whose pitch class counts in the chroma, in Hz.
+CHROMA_RANGE = (60.0, 5000.0)
 #: Shortest clip analysed, in seconds.
 MIN_SECONDS = 5.0
 #: Integrated loudness below this (LUFS) is silence.
@@ -68,14 +72,17 @@ def _described(mp3: bytes) -> dict[str, float]:
     onsets = _onset_strength(log_mel)
     frames_per_second = ANALYSIS_RATE / HOP
     bpm, beat_strength = tempo(onsets, frames_per_second)
+    audible = _audible(power)
     descriptors = {
         "tempo_bpm": bpm,
         "beat_strength": beat_strength,
         "loudness_lufs": loudness,
         "dynamics_lu": loudness_range,
-        "brightness_hz": _centroid(power),
+        "brightness_hz": _rolloff(power[audible]),
         "percussiveness": float(onsets.std() / max(onsets.mean(), 1e-9)),
         "onset_rate": onset_rate(onsets, frames_per_second),
+        "intensity": float(onsets.mean() * frames_per_second),
+        "chroma_flux": _chroma_flux(power[audible]),
     }
     return {column: round(float(descriptors[column]), 4) for column in PREVIEW_COLUMNS}
 
@@ -225,9 +232,33 @@ def _onset_strength(log_mel: np.ndarray) -> np.ndarray:
     return np.clip(np.diff(floored, axis=0), 0, None).mean(axis=1)
 
 
-def _centroid(power: np.ndarray) -> float:
-    """The spectral centroid (of magnitudes) in Hz, averaged over the frames within 40 dB of the loudest."""
-    magnitude = np.sqrt(power)
+def _audible(power: np.ndarray) -> np.ndarray:
+    """Which frames are within 40 dB of the loudest."""
     energy = power.sum(axis=1)
-    audible = energy > energy.max() * 1e-4
-    return float(np.mean((magnitude[audible] @ _bins()) / magnitude[audible].sum(axis=1)))
+    return energy > energy.max() * 1e-4
+
+
+def _rolloff(power: np.ndarray) -> float:
+    """The mean over ``power``'s frames of the frequency (Hz) below which ``ROLLOFF_SHARE`` of the frame's power lies."""
+    cumulative = np.cumsum(power, axis=1)
+    below = (cumulative >= ROLLOFF_SHARE * cumulative[:, -1:]).argmax(axis=1)
+    return float(np.mean(_bins()[below]))
+
+
+def _chroma_flux(power: np.ndarray) -> float:
+    """The mean change, from each of ``power``'s frames to the next, of the share of its power in each of the 12
+    pitch classes (0: the same notes held, 2: every frame on other notes)."""
+    chroma = power @ _pitch_classes()
+    shares = chroma / np.maximum(chroma.sum(axis=1, keepdims=True), 1e-12)
+    return float(np.abs(np.diff(shares, axis=0)).sum(axis=1).mean())
+
+
+@lru_cache(maxsize=1)
+def _pitch_classes() -> np.ndarray:
+    """(bins, 12): 1 where a bin within ``CHROMA_RANGE`` is nearest that pitch class (A = 0, equal temperament)."""
+    bins = _bins()
+    inside = (bins > CHROMA_RANGE[0]) & (bins < CHROMA_RANGE[1])
+    classes = np.round(12 * np.log2(bins[inside] / 440.0)).astype(int) % 12
+    matrix = np.zeros((len(bins), 12), dtype=np.float32)
+    matrix[np.flatnonzero(inside), classes] = 1
+    return matrix
