@@ -2,6 +2,7 @@
 
     ./run.sh python bench/per_playlist.py                           # 100 and 1,000 tracks, 7 rounds
     ./run.sh python bench/per_playlist.py --sizes 100 --rounds 15
+    ./run.sh python bench/per_playlist.py --floor /work/shared/bench  # where floor_sketch.py is (default ../shared/bench)
 
 The path is what the per-playlist assets do after the playlist's tracks are read: its features
 (``FeatureProvider.features``), ``cluster_features``, ``write_scatter``, ``write_playlist_map``, ``write_page`` and
@@ -124,8 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="tracks per playlist (default 100 1000)")
     parser.add_argument("--rounds", type=int, default=7, help="measured rounds per size (default 7)")
+    parser.add_argument("--floor", type=Path, default=FLOOR_FOLDER, help="the folder of floor_sketch.py (default ../shared/bench)")
     args = parser.parse_args(argv)
-    print("\n".join(compare_with_floor(tuple(args.sizes), args.rounds)))
+    print("\n".join(compare_with_floor(tuple(args.sizes), args.rounds, args.floor)))
     return 0
 
 
