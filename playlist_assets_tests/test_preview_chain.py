@@ -205,3 +205,34 @@ def test_the_code_locations_resources_with_reccobeats_off_cluster_a_spotify_play
 
     clustering = cluster_features(found)
     assert set(clustering.feature_columns) <= set(PREVIEW_SCALE_COLUMNS) and clustering.k == 3
+
+
+def test_preview_tracks_are_grouped_by_their_sound_not_their_tempo_and_chroma_flux_is_never_worded():
+    rng = np.random.default_rng(0)
+    n = 40
+    drums = np.arange(n) < n // 2  # a percussive, busy, loud half and a smooth, sparse, quiet one
+    frame = pd.DataFrame(
+        {
+            "tempo_bpm": rng.uniform(70, 160, n),
+            "beat_strength": np.where(drums, 0.8, 0.3) + rng.normal(0, 0.05, n),
+            "loudness_lufs": np.where(drums, -9.0, -20.0) + rng.normal(0, 1, n),
+            "dynamics_lu": rng.uniform(2, 12, n),
+            "brightness_hz": np.where(drums, 1800.0, 700.0) + rng.normal(0, 80, n),
+            "percussiveness": np.where(drums, 2.5, 0.8) + rng.normal(0, 0.1, n),
+            "onset_rate": np.where(drums, 5.0, 1.5) + rng.normal(0, 0.3, n),
+            "intensity": rng.uniform(20, 150, n),
+            "chroma_flux": np.where(drums, 0.3, 0.15) + rng.normal(0, 0.02, n),
+            "source": "preview analysis",
+        },
+        index=[f"t{i:02d}" for i in range(n)],
+    )
+    clustering = cluster_features(frame)
+    regrouped = cluster_features(frame.assign(tempo_bpm=rng.permutation(frame["tempo_bpm"].to_numpy())))
+
+    assert clustering.k == 2
+    assert pd.crosstab(drums, clustering.tracks["cluster"]).to_numpy().max(axis=1).tolist() == [n // 2, n // 2]
+    assert regrouped.tracks["cluster"].equals(clustering.tracks["cluster"])
+    assert {"tempo_bpm", "dynamics_lu", "intensity"}.isdisjoint(clustering.feature_columns)
+    assert "chroma_flux" in clustering.feature_columns
+    words = " ".join([*clustering.profiles.values(), *clustering.names.values(), *(a.label for a in clustering.axes)])
+    assert "Loud (loudness" in words and "chroma" not in words.lower()

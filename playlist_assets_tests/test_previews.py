@@ -95,6 +95,20 @@ def test_noise_is_brighter_than_a_low_tone_and_a_quiet_tone_is_as_dark_as_a_loud
     assert describe_clip(tone(-30, hz=200))["brightness_hz"] == pytest.approx(low, rel=0.05)
 
 
+def test_a_held_tone_has_next_to_no_chroma_flux_a_melody_much_more_and_noise_most():
+    rate, note = 44_100, np.arange(44_100 // 4) / 44_100
+    arpeggio = np.concatenate([0.3 * np.sin(2 * np.pi * 440 * 2 ** (step / 12) * note) for step in (0, 4, 7, 12) * 30])
+    held, melody, hiss = (
+        describe_clip(clip)["chroma_flux"] for clip in (tone(-20), mp3(np.column_stack([arpeggio, arpeggio]), rate), noise(-20))
+    )
+    assert held < 0.01 and melody > 10 * held and hiss > melody
+
+
+def test_clicks_twice_as_often_are_more_intense_and_a_steady_tone_is_gentlest():
+    slow, fast, steady = (describe_clip(clip)["intensity"] for clip in (click_track(60), click_track(150), tone(-20)))
+    assert fast > 2 * slow and slow > 5 * steady
+
+
 def test_clips_at_another_sample_rate_give_the_same_tempo():
     assert describe_clip(click_track(128, rate=22_050))["tempo_bpm"] == pytest.approx(128, rel=0.02)
 
