@@ -9,8 +9,9 @@ Nexuiz and Wesnoth Ogg soundtracks), 30 s of 128 kbps MP3 each, cached outside t
   (target: within 4 % or an octave off for >= 90 %);
 - integrated loudness against pyloudnorm (an independent ITU-R BS.1770-4 meter) on the same decoded clip
   (target: within 1 LU);
-- seeded mixes of 3 to 5 styles clustered by ``analysis.cluster_features`` as the assets do: NMI against the
-  styles, and mixes given one cluster (targets: mean NMI >= 0.5, none), beside KMeans told the number of styles.
+- seeded mixes of 3 to 5 styles (40 on each of four seeds) clustered by ``analysis.cluster_features`` as the assets
+  do: NMI against the styles, and mixes given one cluster (targets: mean NMI >= 0.5, none), beside KMeans told the
+  number of styles.
 ``--quick`` uses 18 grooves and 3 mixes of mma styles only (needs mma, fluidsynth, timgm6mb-soundfont).
 """
 
@@ -56,7 +57,7 @@ CLUSTERED = [column for column in PREVIEW_COLUMNS if column not in DESCRIBED_ONL
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mixes", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=2026, help="seed of the style mixes")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[2026, 1, 2, 3], help="seeds of the style mixes")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if lacking := [p for p in audio_clips.missing() if p in audio_clips.REQUIRED]:
@@ -71,7 +72,7 @@ def main() -> None:
           f"90th percentile {np.percentile(cpu, 90) * 1000:.0f} ms (target: median <= 100 ms)")
     report_tempo(grooves, described)
     report_loudness(clips, described)
-    report_clustering(styles, described, 3 if args.quick else args.mixes, args.seed)
+    report_clustering(styles, described, 3 if args.quick else args.mixes, args.seeds[:1] if args.quick else args.seeds)
 
 
 def print_sources(quick: bool) -> None:
@@ -149,11 +150,35 @@ def report_loudness(clips: list, described: dict) -> None:
           f"largest {max(differences):.2f} LU (target: within 1 LU)")
 
 
-def report_clustering(styles: dict[str, list], described: dict, mixes: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
+def report_clustering(styles: dict[str, list], described: dict, mixes: int, seeds: list[int]) -> None:
     names = [style for style, paths in styles.items() if len(paths) >= 4]
-    scores: dict[str, list[float]] = {"project": [], "kmeans true k": []}
-    ks, one_cluster, sizes = Counter(), 0, []
+    print(f"Clustering {mixes} mixes of 3 to 5 styles on each of seeds {', '.join(map(str, seeds))} "
+          f"(styles: {'; '.join(names)}), analysis.cluster_features on the descriptors:")
+    total: dict[str, list] = {"project": [], "told": [], "k": []}
+    for seed in seeds:
+        project, told, ks, sizes = [], [], Counter(), []
+        for labels, frame in _mixes(styles, names, described, mixes, seed):
+            clustering = cluster_features(frame.assign(source="preview analysis"))
+            project.append(normalized_mutual_info_score(labels, clustering.tracks["cluster"].reindex(frame.index)))
+            ks[clustering.k] += 1
+            sizes.append(len(frame))
+            kmeans = KMeans(n_clusters=len(set(labels)), n_init=10, random_state=0)
+            told.append(normalized_mutual_info_score(labels, kmeans.fit_predict(StandardScaler().fit_transform(frame[CLUSTERED]))))
+        print(f"  seed {seed} ({min(sizes)} to {max(sizes)} clips): mean NMI {statistics.mean(project):.2f}, "
+              f"mixes given one cluster {ks[1]} of {mixes}; k chosen {dict(sorted(ks.items()))}; "
+              f"KMeans told the number of styles {statistics.mean(told):.2f}")
+        total["project"] += project
+        total["told"] += told
+        total["k"].append(ks[1])
+    n = len(total["project"])
+    print(f"  all {n} mixes: mean NMI {statistics.mean(total['project']):.2f} (lowest {min(total['project']):.2f}), "
+          f"given one cluster {sum(total['k'])} of {n} (targets: NMI >= 0.5, none); "
+          f"KMeans told the number of styles, on the same columns: {statistics.mean(total['told']):.2f}")
+
+
+def _mixes(styles: dict[str, list], names: list[str], described: dict, mixes: int, seed: int):
+    """(style of each clip, descriptors) of ``mixes`` seeded mixes of 3 to 5 styles, 6 to 15 clips of each."""
+    rng = np.random.default_rng(seed)
     for _ in range(mixes):
         chosen = rng.choice(names, size=min(len(names), int(rng.integers(3, 6))), replace=False)
         members = []
@@ -161,24 +186,8 @@ def report_clustering(styles: dict[str, list], described: dict, mixes: int, seed
             paths = styles[style]
             count = int(rng.integers(min(6, len(paths)), min(15, len(paths)) + 1))
             members += [(style, paths[i]) for i in rng.choice(len(paths), size=count, replace=False)]
-        labels = [style for style, _ in members]
         frame = pd.DataFrame([described[path] for _, path in members], index=[f"t{i}" for i in range(len(members))])
-        clustering = cluster_features(frame.assign(source="preview analysis"))
-        clusters = clustering.tracks["cluster"].reindex(frame.index).fillna(0)
-        scores["project"].append(normalized_mutual_info_score(labels, clusters))
-        ks[clustering.k] += 1
-        one_cluster += clustering.k <= 1
-        sizes.append((len(chosen), len(members)))
-        scaled = StandardScaler().fit_transform(frame[CLUSTERED])
-        told = KMeans(n_clusters=len(chosen), n_init=10, random_state=0).fit_predict(scaled)
-        scores["kmeans true k"].append(normalized_mutual_info_score(labels, told))
-    print(f"Clustering {mixes} mixes of 3 to 5 styles (seed {seed}; {min(n for _, n in sizes)} to {max(n for _, n in sizes)} clips; "
-          f"styles: {'; '.join(names)}), analysis.cluster_features on the descriptors:")
-    project = scores["project"]
-    print(f"  mean NMI {statistics.mean(project):.2f} (lowest {min(project):.2f}); mixes given one cluster: "
-          f"{one_cluster} of {mixes} (targets: NMI >= 0.5, none)")
-    print(f"  k chosen: {dict(sorted(ks.items()))}; styles per mix: {dict(sorted(Counter(s for s, _ in sizes).items()))}")
-    print(f"  for comparison, KMeans told the number of styles, on the same columns: mean NMI {statistics.mean(scores['kmeans true k']):.2f}")
+        yield [style for style, _ in members], frame
 
 
 if __name__ == "__main__":

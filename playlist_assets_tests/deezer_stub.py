@@ -137,13 +137,17 @@ def mp3(samples: np.ndarray, rate: int = RATE) -> bytes:
 
 
 @functools.lru_cache(maxsize=64)
-def click_track(bpm: float, seconds: float = 12.0, *, seed: int = 0, hz: float = 220.0, rate: int = RATE) -> bytes:
-    """Noise clicks (50 ms decay) on every beat at ``bpm`` over a quiet tone of ``hz``."""
+def click_track(
+    bpm: float, seconds: float = 12.0, *, seed: int = 0, hz: float = 220.0, rate: int = RATE, offbeat: float = 0.0
+) -> bytes:
+    """Noise clicks (50 ms decay) on every beat at ``bpm`` over a quiet tone of ``hz``; with ``offbeat``, another
+    click that far into each beat (0.5: straight eighths, 2/3: swung)."""
     rng = np.random.default_rng(seed)
     time_s = np.arange(int(seconds * rate)) / rate
     signal = 0.05 * np.sin(2 * np.pi * hz * time_s)
     click = np.exp(-np.arange(int(0.05 * rate)) / (0.007 * rate))
-    for beat in np.arange(0.1, seconds - 0.1, 60 / bpm):
+    beats = np.arange(0.1, seconds - 0.1, 60 / bpm)
+    for beat in np.concatenate([beats, beats + offbeat * 60 / bpm]) if offbeat else beats:
         start = int(beat * rate)
         signal[start : start + len(click)] += 0.7 * click * rng.standard_normal(len(click))
     return mp3(np.clip(signal, -1, 1), rate)

@@ -109,6 +109,14 @@ def test_clicks_twice_as_often_are_more_intense_and_a_steady_tone_is_gentlest():
     assert fast > 2 * slow and slow > 5 * steady
 
 
+def test_straight_eighths_have_an_even_rhythm_swung_ones_an_uneven_one_and_a_tone_none():
+    straight, swung, held = (
+        describe_clip(clip)["rhythm_evenness"]
+        for clip in (click_track(100, offbeat=0.5), click_track(100, offbeat=2 / 3), tone(-20))
+    )
+    assert straight > 0.9 and swung < 0.1 and held == 0
+
+
 def test_clips_at_another_sample_rate_give_the_same_tempo():
     assert describe_clip(click_track(128, rate=22_050))["tempo_bpm"] == pytest.approx(128, rel=0.02)
 

@@ -42,6 +42,7 @@ AUDIO_RANGES = {
     "onset_rate": (0.0, 100.0, True),
     "intensity": (0.0, 10_000.0, True),
     "chroma_flux": (0.0, 2.0, True),
+    "rhythm_evenness": (0.0, 1.0, True),
 }
 #: The two scales of audio columns, as the page names them.
 SPOTIFY_SCALE = "Spotify's audio features"

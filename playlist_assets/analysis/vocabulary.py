@@ -29,6 +29,7 @@ FEATURE_WORDS: dict[str, tuple[str, str]] = {
     "beat_strength": ("Strong beat", "Loose beat"),
     "onset_rate": ("Busy", "Sparse"),
     "intensity": ("Intense", "Gentle"),
+    "rhythm_evenness": ("Even rhythm", "Uneven rhythm"),
 }
 
 #: Columns that describe a track's release rather than its sound (see ``features.metadata``).
@@ -38,7 +39,7 @@ METADATA_COLUMNS = ("release_year", "duration_min", "explicit", "popularity")
 #: clustered together with Spotify's audio features.
 PREVIEW_COLUMNS = (
     "tempo_bpm", "beat_strength", "loudness_lufs", "dynamics_lu", "brightness_hz", "percussiveness", "onset_rate",
-    "intensity", "chroma_flux",
+    "intensity", "chroma_flux", "rhythm_evenness",
 )
 #: Columns that describe clusters but are not clustered on: they group tracks by style less well than they
 #: tell a listener about them (measured in ``docs/previews.md``).
@@ -56,6 +57,7 @@ UNITS = {
     "brightness_hz": " Hz",
     "onset_rate": " a second",
     "intensity": " dB a second",
+    "rhythm_evenness": " %",
 }
 #: Names of columns whose name is not their column name with spaces.
 COLUMN_NAMES = {
@@ -65,6 +67,7 @@ COLUMN_NAMES = {
     "brightness_hz": "brightness",
     "beat_strength": "beat strength",
     "onset_rate": "onsets",
+    "rhythm_evenness": "even intervals",
 }
 
 
@@ -87,6 +90,8 @@ def feature_value(column: str, value: float) -> str:
         return f"{seconds // 60}:{seconds % 60:02d}"
     if column == "explicit":
         return f"{round(value * 100)} %"
+    if column == "rhythm_evenness":
+        return f"{round(value * 100)}"
     if column in ("tempo", "tempo_bpm", "release_year", "popularity", "brightness_hz", "intensity"):
         return f"{value:.0f}"
     if column in ("loudness", "loudness_lufs", "dynamics_lu", "percussiveness", "onset_rate"):

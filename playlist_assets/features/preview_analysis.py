@@ -33,6 +33,8 @@ TEMPO_PRIOR_OCTAVES = 1.0
 ONSET_CONTEXT = 7
 ONSET_MARGIN = 0.5
 ONSET_FLOOR = 2.0
+#: Two consecutive intervals between onsets count as even when one is at most this much longer than the other.
+EVEN_TOLERANCE = 0.2
 #: Brightness is the frequency below which this share of a frame's power lies (spectral roll-off).
 ROLLOFF_SHARE = 0.85
 #: Bins whose pitch class counts in the chroma, in Hz.
@@ -73,6 +75,7 @@ def _described(mp3: bytes) -> dict[str, float]:
     frames_per_second = ANALYSIS_RATE / HOP
     bpm, beat_strength = tempo(onsets, frames_per_second)
     audible = _audible(power)
+    onset_positions = onset_frames(onsets)
     descriptors = {
         "tempo_bpm": bpm,
         "beat_strength": beat_strength,
@@ -80,7 +83,8 @@ def _described(mp3: bytes) -> dict[str, float]:
         "dynamics_lu": loudness_range,
         "brightness_hz": _rolloff(power[audible]),
         "percussiveness": float(onsets.std() / max(onsets.mean(), 1e-9)),
-        "onset_rate": onset_rate(onsets, frames_per_second),
+        "onset_rate": len(onset_positions) * frames_per_second / len(onsets),
+        "rhythm_evenness": rhythm_evenness(onset_positions),
         "intensity": float(onsets.mean() * frames_per_second),
         "chroma_flux": _chroma_flux(power[audible]),
     }
@@ -139,12 +143,21 @@ def tempo(onsets: np.ndarray, frames_per_second: float) -> tuple[float, float]:
     return float(60 * frames_per_second / np.mean(refined)), float(np.clip(strength, 0, 1))
 
 
-def onset_rate(onsets: np.ndarray, frames_per_second: float) -> float:
-    """Onsets a second: peaks of the onset strength that stand out from the frames around them (see above)."""
+def onset_frames(onsets: np.ndarray) -> np.ndarray:
+    """The frames of the onsets: peaks of the onset strength that stand out from the frames around them (see above)."""
     local = np.convolve(onsets, np.ones(ONSET_CONTEXT) / ONSET_CONTEXT, mode="same")[1:-1]
     middle = onsets[1:-1]
     peaks = (middle > onsets[:-2]) & (middle >= onsets[2:]) & (middle > local + ONSET_MARGIN * onsets.std())
-    return float(np.sum(peaks & (middle >= ONSET_FLOOR)) * frames_per_second / len(onsets))
+    return np.flatnonzero(peaks & (middle >= ONSET_FLOOR)) + 1
+
+
+def rhythm_evenness(frames: np.ndarray) -> float:
+    """The share of consecutive intervals between onsets (at ``frames``) that are within ``EVEN_TOLERANCE`` of each
+    other: 1 for a metronome, lower for swung, syncopated or free rhythm; 0 below three onsets."""
+    intervals = np.diff(frames)
+    if len(intervals) < 2:
+        return 0.0
+    return float(np.mean(np.abs(np.log(intervals[1:] / intervals[:-1])) <= np.log(1 + EVEN_TOLERANCE)))
 
 
 def _peak_near(correlation: np.ndarray, lag: float) -> float:
