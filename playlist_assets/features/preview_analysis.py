@@ -11,6 +11,7 @@ from math import gcd
 
 import numpy as np
 import scipy.fft
+import scipy.ndimage
 import scipy.signal
 import soundfile
 from threadpoolctl import ThreadpoolController
@@ -119,9 +120,10 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> tuple[float, float]:
 
 
 def tempo(onsets: np.ndarray, frames_per_second: float) -> tuple[float, float]:
-    """Beats per minute and beat strength: the autocorrelation peak of the onset strength, weighted by a log-normal
-    prior around 120 BPM, refined on its multiples (2, 3 and 4 beats) with parabolic interpolation; the strength is
-    the autocorrelation there (1: every beat alike, 0: no pulse)."""
+    """Beats per minute and beat strength. The beat is the lag whose autocorrelation of the onset strength, plus that
+    at twice the lag (a beat is borne out two beats on), weighted by a log-normal prior around 120 BPM, is highest,
+    refined on its multiples (2, 3 and 4 beats) with parabolic interpolation. The strength is the highest
+    autocorrelation at any tempo considered (0: no pulse, 1: every beat alike), whichever octave the tempo is read in."""
     smoothed = np.convolve(onsets, np.hanning(5)[1:-1] / 2, mode="same")  # onsets between two frames count in both
     centred = smoothed - smoothed.mean()
     size = scipy.fft.next_fast_len(2 * len(centred))
@@ -136,10 +138,12 @@ def tempo(onsets: np.ndarray, frames_per_second: float) -> tuple[float, float]:
     candidates = lags[shortest : longest + 1]
     bpm = 60 * frames_per_second / candidates
     prior = np.exp(-0.5 * (np.log2(bpm / TEMPO_PRIOR_BPM) / TEMPO_PRIOR_OCTAVES) ** 2)
-    beat = candidates[np.argmax(np.clip(correlation[shortest : longest + 1], 0, None) * prior)]
+    positive = np.clip(correlation, 0, None)
+    two_beats = scipy.ndimage.maximum_filter1d(positive, 3)[np.minimum(2 * candidates.astype(int), len(positive) - 1)]
+    beat = candidates[np.argmax((positive[shortest : longest + 1] + two_beats) * prior)]
     refined = [_peak_near(correlation, beat * multiple) / multiple for multiple in (1, 2, 3, 4)]
     refined = [lag for lag in refined if abs(lag - beat) <= 1] or [beat]
-    strength = correlation[int(beat) - 1 : int(beat) + 2].max()
+    strength = positive[shortest : longest + 1].max()
     return float(60 * frames_per_second / np.mean(refined)), float(np.clip(strength, 0, 1))
 
 
