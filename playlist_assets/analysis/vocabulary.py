@@ -23,7 +23,7 @@ FEATURE_WORDS: dict[str, tuple[str, str]] = {
     "mode": ("Major", "Minor"),
     "tempo_bpm": ("Fast", "Slow"),
     "loudness_lufs": ("Loud", "Quiet"),
-    "dynamics_lu": ("Dynamic", "Even"),
+    "dynamics_lu": ("Dynamic", "Steady"),
     "brightness_hz": ("Bright", "Dark"),
     "percussiveness": ("Percussive", "Smooth"),
     "beat_strength": ("Strong beat", "Loose beat"),
@@ -68,6 +68,7 @@ COLUMN_NAMES = {
     "beat_strength": "beat strength",
     "onset_rate": "onsets",
     "rhythm_evenness": "even intervals",
+    "chroma_flux": "chroma flux (texture)",
 }
 
 
