@@ -35,26 +35,12 @@ def cluster_tracks(
 ) -> Clustering:
     """Cluster tracks (index = unique track ids) by their numeric, finite feature columns.
 
-    Varying columns but ``DESCRIBED_ONLY_COLUMNS`` are standardised (acousticness, instrumentalness,
-    speechiness and liveness by the cube root of their value, at least 0.01: most tracks have them near 0,
-    and a few far out along one of them should not decide the clusters) and reduced by PCA to 90% of their variance. KMeans runs for
-    k = 2..min(max_k, n // 4); a k is eligible if each of its clusters has at least max(3, 1% of n)
-    tracks. The same KMeans runs on random normal blobs with the same PCA variances: featureless
-    playlists of the same shape. If no eligible k has a silhouette at least 1.3 times that of one blob of
-    500 points and, below 500 tracks, 1 + 3 / sqrt(n) times (from 1.3 at 100 tracks up to 1.5) the mean of
-    3 blobs of the playlist's own size (a few dozen points split by KMeans look more clustered than many),
-    k = 1 (no natural clusters); otherwise, by the ratio to the 500-point blob, the fewest clusters whose
-    ratio is at least 95% of the best k's win. Real audio features overlap, so real playlists have low
-    silhouettes; measured against the blob's, they still show the groups they have, while one blob (or an
-    even spread) stays one cluster.
-    Above 2,000 tracks, KMeans is fitted and scored on a fixed sample of 2,000 of them.
-    Fewer than ``min_tracks`` tracks, or no varying column: not clustered (k = 0).
-
-    Profiles and names come from every varying column but ``UNWORDED_COLUMNS``.
-    ``scores`` holds the silhouette of every k whose clusters were all large enough;
-    ``distance`` is to the cluster's centre in the PCA space above; x, y come from a
-    separate 2-D PCA of the same standardised columns.
-    The result is the same on every run and for any order of the rows.
+    The varying columns but ``DESCRIBED_ONLY_COLUMNS`` are standardised (the skewed proportions by their cube
+    root), reduced by PCA, and split by KMeans at the k whose silhouette stands out most from that of featureless
+    random blobs of the same shape; k = 1 when none stands out (method and measurements: docs/clustering.md).
+    Fewer than ``min_tracks`` tracks, or no varying column: not clustered (k = 0). Profiles and names come from
+    every varying column but ``UNWORDED_COLUMNS``; x, y from a 2-D PCA of the clustered columns. The result is the
+    same on every run and for any order of the rows.
 
     With ``previous`` (the playlist's previous result), its clusters carry on: the previous k is kept, KMeans
     started from where its clusters' tracks are now, unless another k is clearly better; each cluster that
@@ -83,7 +69,8 @@ def _clustered(
     if columns.empty:
         if not varying.empty:
             named = ", ".join(column_name(column) for column in varying)
-            return _not_clustered(features.index, f"The tracks differ only in {named}, which describe clusters but do not form them")
+            note = f"The tracks differ only in {named}, which describe clusters but do not form them"
+            return _not_clustered(features.index, note)
         alike = "" if (data.max() == data.min()).all() else f" (values under {SKEW_FLOOR} count as {SKEW_FLOOR})"
         return _not_clustered(features.index, f"All tracks have identical features{alike}")
 

@@ -68,7 +68,7 @@ def _difference(column: str, members: pd.Series, playlist: pd.Series, high: bool
 
 
 def axis_label(loadings: np.ndarray, columns: pd.Index) -> str:
-    """The features loading most on a component, worded by sign: "Energetic · not Acoustic" (unworded columns left out)."""
+    """The features loading most on a component, worded by sign: "Energetic · not Acoustic" (but unworded ones)."""
     worded = np.array([column not in UNWORDED_COLUMNS for column in columns])
     if not worded.any():
         return "sound texture"
