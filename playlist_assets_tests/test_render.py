@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
+import matplotlib.style
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from playlist_assets.analysis.placement import PREVIEW_SCALE
 from playlist_assets.model import ASKED_OF_PROVIDERS, AUDIO_SPACE, PROVIDER_MISSES, TRACK_COLUMNS, Axis, Clustering, PlaylistInfo
@@ -22,6 +26,8 @@ from playlist_assets.render import (
     render_scatter,
     scatter_path,
 )
+from playlist_assets.render.png import encode_png
+from playlist_assets.render.scatter import STYLE
 from playlist_assets.writers.files import write_atomically
 
 HEADER = "| Art | Track | Album | Artists | Label | 💚 | 🔗 |"
@@ -333,6 +339,26 @@ def test_scatter_png_is_reproducible():
     assert png.startswith(b"\x89PNG")
     assert render_scatter(clustering, "International Pop") == png
     assert b"Software" not in png
+
+
+def test_the_scatter_png_has_the_pixels_matplotlib_writes():
+    clustering = make_clustering({1: ["t0", "t1", "t2"], 2: ["t3", "t4"]})
+    png = render_scatter(clustering, "International Pop")
+    matplotlibs = io.BytesIO()
+    with matplotlib.style.context(STYLE):
+        build_scatter_figure(clustering, "International Pop").canvas.print_png(matplotlibs)
+    ours, expected = (np.asarray(Image.open(io.BytesIO(data)).convert("RGBA")) for data in (png, matplotlibs.getvalue()))
+    assert ours.shape == (600, 900, 4)
+    assert (ours == expected).all()
+
+
+def test_png_encoding_keeps_every_pixel_and_the_resolution():
+    rgba = np.random.default_rng(0).integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    rgba[:, :, 3] = 255
+    image = Image.open(io.BytesIO(encode_png(rgba, 100)))
+    assert (image.mode, image.size) == ("RGB", (5, 7))
+    assert (np.asarray(image) == rgba[:, :, :3]).all()
+    assert image.info["dpi"] == pytest.approx((100, 100), abs=0.01)
 
 
 def fresh_figure_png(clustering: Clustering, title: str) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import textwrap
 import threading
@@ -18,6 +17,7 @@ from matplotlib.ft2font import FT2Font
 
 from playlist_assets.model import Clustering
 from playlist_assets.render.markdown import count
+from playlist_assets.render.png import encode_png
 
 FIGURE_SIZE = (9, 6)  # inches
 DPI = 100
@@ -69,10 +69,10 @@ def build_scatter_figure(clustering: Clustering, title: str) -> Figure:
 
 def render_scatter(clustering: Clustering, title: str) -> bytes:
     """The scatter as PNG bytes; the same input gives the same bytes."""
-    buffer = io.BytesIO()
     with matplotlib.style.context(STYLE):
-        _scatter_figure(clustering, title).canvas.print_png(buffer, metadata={"Software": None})
-    return buffer.getvalue()
+        figure = _scatter_figure(clustering, title)
+        figure.canvas.draw()
+    return encode_png(np.asarray(figure.canvas.buffer_rgba()), DPI)
 
 
 def _scatter_figure(clustering: Clustering, title: str) -> Figure:
