@@ -38,7 +38,7 @@ def batch_events() -> None:
 
 
 class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
-    """Dagster's SQLite event log, with ``store_event_batch`` in one transaction per database file."""
+    """Dagster's SQLite event log: a batch in one transaction per database file, a run's check results held."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._batch = threading.local()  # .connections: database file -> the batch's connection, in its thread
