@@ -75,19 +75,19 @@ def _described(mp3: bytes) -> dict[str, float]:
     onsets = _onset_strength(log_mel)
     frames_per_second = ANALYSIS_RATE / HOP
     bpm, beat_strength = tempo(onsets, frames_per_second)
-    audible = _audible(power)
+    heard = power[_audible(power)]  # the frames within 40 dB of the loudest
     onset_positions = onset_frames(onsets)
     descriptors = {
         "tempo_bpm": bpm,
         "beat_strength": beat_strength,
         "loudness_lufs": loudness,
         "dynamics_lu": loudness_range,
-        "brightness_hz": _rolloff(power[audible]),
+        "brightness_hz": _rolloff(heard),
         "percussiveness": float(onsets.std() / max(onsets.mean(), 1e-9)),
         "onset_rate": len(onset_positions) * frames_per_second / len(onsets),
         "rhythm_evenness": rhythm_evenness(onset_positions),
         "intensity": float(onsets.mean() * frames_per_second),
-        "chroma_flux": _chroma_flux(power[audible]),
+        "chroma_flux": _chroma_flux(heard),
     }
     return {column: round(float(descriptors[column]), 4) for column in PREVIEW_COLUMNS}
 
