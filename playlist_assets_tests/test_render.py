@@ -394,6 +394,21 @@ def test_scatter_figure_labels():
     assert len(colours) == 2
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["W" * 70, "WIDE " * 30, "Mmm" * 40, "A long name " * 20, "International Pop"],
+)
+def test_the_whole_title_is_inside_the_scatter(title):
+    with matplotlib.style.context(STYLE):
+        figure = build_scatter_figure(make_clustering({1: ["t0", "t1", "t2"], 2: ["t3"]}), title)
+        figure.canvas.draw()
+        drawn = figure.axes[0].title
+        extent = drawn.get_window_extent(figure.canvas.get_renderer())
+    assert re.sub(r"\s", "", drawn.get_text()) == re.sub(r"\s", "", title)
+    assert 0 <= extent.x0 and extent.x1 <= figure.bbox.width and extent.y1 <= figure.bbox.height
+    assert extent.y0 > figure.axes[0].get_window_extent().y1  # above the axes, not over the points
+
+
 def test_a_named_cluster_has_its_name_in_the_heading_and_the_legend():
     clustering = dataclasses.replace(
         make_clustering({1: ["t0", "t1"], 2: ["t2"]}), names={1: "Acoustic & calm", 2: "Less danceable & instrumental | x"}

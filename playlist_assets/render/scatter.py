@@ -22,7 +22,8 @@ from playlist_assets.render.png import encode_png
 FIGURE_SIZE = (9, 6)  # inches
 DPI = 100
 STYLE = "default"  # matplotlib's own defaults, whatever the user's matplotlibrc says: same input, same bytes
-TITLE_WIDTH = 70  # characters per line of the title: a longer name wraps onto more lines instead of being clipped
+TITLE_WIDTH = 70  # characters per line of the title at most: a longer name wraps onto more lines, not clipped
+TITLE_PIXELS = 720  # width of a title line at most: the title is centred over the axes, 738 px from the left edge
 TITLE_LINE = 0.035  # height of one title line, as a share of the figure's
 LEGEND_NAME_WIDTH = 24  # characters per line of a cluster's name in the legend: the legend stays inside the figure
 
@@ -79,8 +80,8 @@ def _scatter_figure(clustering: Clustering, title: str) -> Figure:
     """``build_scatter_figure`` in the style's context."""
     if not clustering.clustered or clustering.axes is None:
         raise ValueError("only a clustered playlist has a scatter")
-    title_lines = _wrapped(drawable(title) or "Clusters")
     figure = _blank_figure()
+    title_lines = _wrapped(drawable(title) or "Clusters", figure)
     # Fixed margins (a layout engine would double the drawing time): the legend in a right-hand column,
     # the top lowered by one title line's height per line.
     figure.subplots_adjust(left=0.08, right=0.74, bottom=0.09, top=0.95 - TITLE_LINE * (title_lines.count("\n")))
@@ -138,9 +139,15 @@ def _blank_figure() -> Figure:
     return _this_thread.figure
 
 
-def _wrapped(title: str) -> str:
-    """``title`` on lines of at most ``TITLE_WIDTH`` characters (long words broken too)."""
-    return "\n".join(textwrap.wrap(title, TITLE_WIDTH))
+def _wrapped(title: str, figure: Figure) -> str:
+    """``title`` on lines of at most ``TITLE_WIDTH`` characters and ``TITLE_PIXELS`` as ``figure`` draws its
+    title (long words broken too)."""
+    renderer, font = figure.canvas.get_renderer(), figure.axes[0].title.get_fontproperties()
+    for width in range(TITLE_WIDTH, 0, -5):
+        lines = textwrap.wrap(title, width)
+        if all(renderer.get_text_width_height_descent(line, font, ismath=False)[0] <= TITLE_PIXELS for line in lines):
+            break
+    return "\n".join(lines)
 
 
 def _axis_label(label: str, explained_variance: float) -> str:
