@@ -78,6 +78,11 @@ class FakeDeezer:
         with self._lock:
             self._faults.append((prefix, deque(responses)))
 
+    def recover(self) -> None:
+        """Answer normally again: the faults not served yet are dropped."""
+        with self._lock:
+            self._faults.clear()
+
     def api_paths(self) -> list[str]:
         return [path for path in self.server.paths() if not path.startswith("/preview/")]
 

@@ -43,6 +43,7 @@ class StubResponse:
     body: bytes | None = None  # sent as is when given (e.g. malformed JSON)
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (to provoke client timeouts)
+    hang_up: bool = False  # close the connection without answering (a server going down mid-request)
 
     def payload(self) -> bytes:
         if self.body is not None:
@@ -103,6 +104,9 @@ class StubServer:
                     body=self.rfile.read(length) if length else b"",
                 )
                 response = server._record_and_answer(request)
+                if response.hang_up:
+                    self.close_connection = True
+                    return
                 if response.delay:
                     time.sleep(response.delay)
                 payload = response.payload()

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import requests
 
+from playlist_assets.features.unreachable import ServiceUnreachable, in_words
+
 API_ROOT = "https://api.deezer.com"
 
 #: Why a track has no preview descriptors. Lasting reasons are remembered (30 days); the others are asked again.
@@ -26,6 +28,10 @@ LASTING_MISSES = (NOT_ON_DEEZER, NO_PREVIEW, UNUSABLE)
 #: Deezer's error codes (sent with HTTP 200): no data, and quota exceeded (about 50 requests per 5 s).
 NO_DATA = 800
 QUOTA_EXCEEDED = 4
+
+#: Requests in a row that got no answer at all (no connection, no reply in time) after which Deezer counts as
+#: unreachable: the playlist fails (see ``ServiceUnreachable``) and its tracks left are not asked.
+UNREACHABLE_AFTER = 8
 
 #: Largest preview accepted (a 30-second 128 kbps MP3 is about 480 KB).
 MAX_PREVIEW_BYTES = 5_000_000
@@ -79,25 +85,47 @@ class RateLimiter:
                 self._changed.notify_all()
 
 
+class Reach:
+    """Deezer's requests in a row that got no answer, across threads and playlists: after a playlist found Deezer
+    unreachable, the next one asks once before it fails too."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._unanswered_in_a_row = 0
+
+    def answered(self) -> None:
+        with self._lock:
+            self._unanswered_in_a_row = 0
+
+    def unanswered(self) -> bool:
+        """Count one more; whether Deezer now counts as unreachable."""
+        with self._lock:
+            self._unanswered_in_a_row += 1
+            return self._unanswered_in_a_row >= UNREACHABLE_AFTER
+
+
 class DeezerClient:
     """Finds a track's preview and downloads it. Errors arrive with HTTP 200 as ``{"error": {"code": ...}}``:
     800 (no data) means not found; 4 (quota exceeded), 429 and 5xx are retried after ``backoff_seconds``,
     ``attempts`` times in all. The preview URL is signed and expires, so it is used at once and never kept;
-    a 403 on it asks the track again for a fresh URL, once.
+    a 403 on it asks the track again for a fresh URL, once. ``UNREACHABLE_AFTER`` requests in a row without an
+    answer (``reach``) raise ``ServiceUnreachable``, for this track and every one this client is asked for after it.
     """
 
-    def __init__(self, api_root: str, limiter: RateLimiter, *, timeout_seconds: float, attempts: int,
+    def __init__(self, api_root: str, limiter: RateLimiter, reach: Reach, *, timeout_seconds: float, attempts: int,
                  backoff_seconds: float, duration_tolerance_seconds: float):
         self.api_root = api_root.rstrip("/")
-        self.limiter = limiter
+        self.limiter, self.reach = limiter, reach
         self.timeout_seconds = timeout_seconds
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
         self.duration_tolerance_seconds = duration_tolerance_seconds
         self._local = threading.local()
+        self._unreachable_why = ""
 
     def preview(self, wanted: Wanted) -> bytes:
-        """The MP3 bytes of the track's preview; raises ``PreviewMissing``."""
+        """The MP3 bytes of the track's preview; raises ``PreviewMissing`` (or ``ServiceUnreachable``)."""
+        self._check_reachable()
         track = self._by_isrc(wanted.isrc) if wanted.isrc else None
         if not _has_preview(track):
             track = self._by_search(wanted) or track
@@ -167,17 +195,19 @@ class DeezerClient:
 
     def _request(self, url: str, params: dict | None) -> requests.Response:
         try:
-            return self._session().get(url, params=params, timeout=self.timeout_seconds)
-        except requests.Timeout:
-            raise PreviewMissing(TIMED_OUT, url) from None
+            response = self._session().get(url, params=params, timeout=self.timeout_seconds)
         except requests.RequestException as error:
-            raise PreviewMissing(DEEZER_FAILED, f"{url}: {error}") from None
+            self._unanswered(error)
+            raise PreviewMissing(*_missing(error, url)) from None
+        self.reach.answered()
+        return response
 
     def _download(self, url: str) -> bytes:
         """The file at ``url``, within ``timeout_seconds`` in all; raises ``_Refused`` on 403."""
         deadline = time.monotonic() + self.timeout_seconds
         try:
             with self._session().get(url, timeout=self.timeout_seconds, stream=True) as response:
+                self.reach.answered()
                 if response.status_code == 403:
                     raise _Refused
                 if response.status_code != 200:
@@ -190,16 +220,30 @@ class DeezerClient:
                     if len(body) > MAX_PREVIEW_BYTES:
                         raise PreviewMissing(UNUSABLE, f"preview larger than {MAX_PREVIEW_BYTES} bytes")
                 return bytes(body)
-        except requests.Timeout:
-            raise PreviewMissing(TIMED_OUT, "preview download") from None
         except requests.RequestException as error:
-            raise PreviewMissing(DEEZER_FAILED, f"preview download: {error}") from None
+            self._unanswered(error)
+            raise PreviewMissing(*_missing(error, "preview download")) from None
+
+    def _unanswered(self, error: requests.RequestException) -> None:
+        """Count a request without an answer; from the ``UNREACHABLE_AFTER``th in a row, raise ``ServiceUnreachable``."""
+        if self.reach.unanswered() and not self._unreachable_why:
+            self._unreachable_why = in_words(error, self.timeout_seconds)
+        self._check_reachable()
+
+    def _check_reachable(self) -> None:
+        if self._unreachable_why:
+            raise ServiceUnreachable("Deezer", self.api_root, self._unreachable_why, "PLAYLIST_ASSETS_PREVIEWS")
 
     def _session(self) -> requests.Session:
         """One session per thread (connections are reused, sessions are not shared between threads)."""
         if not hasattr(self._local, "session"):
             self._local.session = requests.Session()
         return self._local.session
+
+
+def _missing(error: requests.RequestException, what: str) -> tuple[str, str]:
+    """The reason and detail of a request that got no answer."""
+    return (TIMED_OUT, what) if isinstance(error, requests.Timeout) else (DEEZER_FAILED, f"{what}: {error}")
 
 
 class _Refused(Exception):

@@ -10,7 +10,7 @@ from pydantic import PrivateAttr
 
 from playlist_assets.analysis.vocabulary import PREVIEW_COLUMNS
 from playlist_assets.features.base import FeatureProvider
-from playlist_assets.features.deezer import API_ROOT, UNUSABLE, DeezerClient, PreviewMissing, RateLimiter, Wanted
+from playlist_assets.features.deezer import API_ROOT, UNUSABLE, DeezerClient, PreviewMissing, RateLimiter, Reach, Wanted
 from playlist_assets.features.preview_analysis import UnusableAudio, describe_clip
 from playlist_assets.model import WHY_MISSING
 
@@ -26,7 +26,7 @@ class PreviewFeatures(FeatureProvider):
     ``workers`` tracks are handled at once; Deezer's API is asked at most ``requests_per_window`` times in
     ``window_seconds``. Tracks without a preview are absent from the answer; ``attrs[WHY_MISSING]`` gives
     the reason for each (``features.deezer``'s reasons). Every request and download gives up after
-    ``timeout_seconds``.
+    ``timeout_seconds``; when Deezer answers none of several in a row, the playlist fails (``ServiceUnreachable``).
     """
 
     api_root: str = API_ROOT
@@ -39,6 +39,7 @@ class PreviewFeatures(FeatureProvider):
     duration_tolerance_seconds: float = 3.0
 
     _limiter: RateLimiter | None = PrivateAttr(default=None)
+    _reach: Reach = PrivateAttr(default_factory=Reach)
 
     def features(self, tracks: pd.DataFrame) -> pd.DataFrame:
         client = self._client()
@@ -63,6 +64,7 @@ class PreviewFeatures(FeatureProvider):
         return DeezerClient(
             self.api_root,
             self._limiter,
+            self._reach,
             timeout_seconds=self.timeout_seconds,
             attempts=self.attempts,
             backoff_seconds=self.backoff_seconds,

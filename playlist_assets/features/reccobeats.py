@@ -10,6 +10,7 @@ import pandas as pd
 import requests
 
 from playlist_assets.features.base import FeatureProvider
+from playlist_assets.features.unreachable import ServiceUnreachable, in_words
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
 
 RECCOBEATS_SOURCE = "reccobeats"
@@ -31,7 +32,7 @@ class ReccoBeatsFeatures(FeatureProvider):
     """``GET {base_url}/audio-features?ids=`` in batches of 40; each answer is mapped back to the Spotify id
     in its ``href`` (ReccoBeats answers with its own ids). Tracks it does not know, or knows only in part,
     are absent. A 429 is retried after its Retry-After (at most ``max_wait_seconds``), a 5xx after a
-    second; anything else raises an error naming the request.
+    second; anything else raises an error naming the request, and no answer at all ``ServiceUnreachable``.
     """
 
     base_url: str = "https://api.reccobeats.com/v1"
@@ -58,9 +59,13 @@ class ReccoBeatsFeatures(FeatureProvider):
         """The ``content`` list of one ``/audio-features`` answer, retrying 429 and 5xx."""
         url = f"{self.base_url.rstrip('/')}/audio-features"
         attempt = 1
+        where = f"ReccoBeats {url} ({len(batch)} tracks asked)"
         while True:
-            response = session.get(url, params={"ids": ",".join(batch)}, timeout=self.timeout_seconds)
-            where = f"ReccoBeats {response.url}"
+            try:
+                response = session.get(url, params={"ids": ",".join(batch)}, timeout=self.timeout_seconds)
+            except requests.RequestException as error:
+                why = in_words(error, self.timeout_seconds)
+                raise ServiceUnreachable("ReccoBeats", self.base_url, why, "PLAYLIST_ASSETS_RECCOBEATS") from None
             if response.status_code == 200:
                 content = _json(response, where).get("content")
                 if not isinstance(content, list):
