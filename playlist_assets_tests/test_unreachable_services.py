@@ -1,19 +1,23 @@
-"""A feature service that cannot be reached (no connection, the connection dropped): the playlists that need it
-fail in words, their pages kept, the others go on, and the service is not asked track by track."""
+"""A feature service that cannot be reached (no connection, the connection dropped): a few tracks of a playlist
+are left unplaced with the reason; a playlist needing it for more fails in words, its page kept; the others go on;
+the service is not asked track by track."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from playlist_assets import cli
+from playlist_assets.analysis import not_placed_reasons
 from playlist_assets.assets import ALL_ASSETS
 from playlist_assets.features import FeatureChain
 from playlist_assets.features.deezer import UNREACHABLE_AFTER
 from playlist_assets.features.unreachable import ServiceUnreachable
 from playlist_assets.jobs import refresh_job
+from playlist_assets.model import ASKED_OF_PROVIDERS, PROVIDER_MISSES
 from playlist_assets.render import playlist_slug
 from playlist_assets_tests.deezer_stub import FakeDeezer, click_track
 from playlist_assets_tests.reccobeats_stub import FakeReccoBeats
@@ -60,10 +64,34 @@ def test_deezer_hanging_up_fails_the_playlist_after_a_few_requests_and_the_next_
     assert len(back) == 40
 
 
-def test_playlists_needing_an_unreachable_reccobeats_fail_alone_and_keep_their_pages(tmp_path, instance, capsys):
+def test_a_few_tracks_reccobeats_cannot_be_reached_for_are_left_unplaced_and_asked_again_next_time(tmp_path):
+    ids = [track_id(n) for n in range(20)]
+    tracks = track_table([{"id": i} for i in ids])
+    with FakeReccoBeats({i: spotify_features(n) for n, i in enumerate(ids)}) as reccobeats:
+        chain = FeatureChain(reccobeats=reccobeats.provider(), cache_dir=str(tmp_path))
+        chain.features(tracks.iloc[:18])  # the first 18 in the cache
+        reccobeats.faults.extend([HANG_UP] * 10)
+        found = chain.features(tracks)  # 2 of 20 not reached: a tenth at most
+        with pytest.raises(ServiceUnreachable):
+            chain.features(track_table([{"id": i} for i in ids + [track_id(20)]]))  # 3 of 21: more than a tenth
+        reccobeats.faults.clear()
+        again = chain.features(tracks)
+        asked_last = reccobeats.asked()[-1]
+
+    reason = "ReccoBeats could not be reached"
+    assert list(found.loc[ids[18:], "source"]) == ["metadata", "metadata"]
+    assert found.attrs[PROVIDER_MISSES] == {"reccobeats": dict.fromkeys(ids[18:], reason)}
+    assert found.attrs[ASKED_OF_PROVIDERS] == {"reccobeats": (18, 18)}  # the share it knew counts the tracks it answered
+    assert list(not_placed_reasons(found, pd.Index(ids[18:]))) == [reason, reason]
+    assert asked_last == ids[18:] and (again["source"] == "reccobeats").all()  # not remembered as unknown
+
+
+def test_playlists_needing_an_unreachable_reccobeats_for_many_tracks_fail_alone_and_keep_their_pages(
+    tmp_path, instance, capsys
+):
     with FakeSpotifyAccount() as account, FakeReccoBeats({}) as reccobeats:
-        entries = {name: [track(f"{name}{n}", f"Song {n}") for n in range(12)] for name in ("one", "two")}
-        reccobeats.catalogue.update({entry["id"]: spotify_features(n) for n, entry in enumerate(entries["one"] + entries["two"])})
+        entries = {name: [track(f"{name}{n:019d}", f"Song {n}") for n in range(12)] for name in ("one", "two")}
+        reccobeats.catalogue.update({e["id"]: spotify_features(n) for n, e in enumerate(entries["one"] + entries["two"])})
         one = account.add_playlist("One", entries["one"])
         two = account.add_playlist("Two", entries["two"])
         resources = graph_resources(account, tmp_path)
@@ -75,12 +103,10 @@ def test_playlists_needing_an_unreachable_reccobeats_fail_alone_and_keep_their_p
         written = {key: page.read_bytes() for key, page in pages.items()}
         capsys.readouterr()
 
-        # One gains a track ReccoBeats was never asked about; Two loses one (its others are in the cache)
-        new = track("one-new", "New song")
-        reccobeats.catalogue[new["id"]] = spotify_features(99)
-        account.items[one].append({"item": new, "track": new, "added_at": "2026-02-01T00:00:00Z", "is_local": False})
-        account.items[two].pop()
-        for key in (one, two):
+        # One gains a track ReccoBeats was never asked about (1 of 13), Two gains three (3 of 15)
+        new = {key: [track(f"new{key[-1]}{n:018d}", f"New song {n}") for n in range(count)] for key, count in ((one, 1), (two, 3))}
+        for key, added in new.items():
+            account.items[key] += [{"item": e, "track": e, "added_at": "2026-02-01T00:00:00Z", "is_local": False} for e in added]
             account.playlists[key]["snapshot_id"] += "-edited"
         asked_before = len(reccobeats.asked())
         reccobeats.faults.extend([HANG_UP] * 100)
@@ -89,12 +115,11 @@ def test_playlists_needing_an_unreachable_reccobeats_fail_alone_and_keep_their_p
 
     printed = capsys.readouterr()
     assert "Traceback" not in printed.out + printed.err
-    failed = [line for line in printed.err.splitlines() if "FAILED" in line]
-    assert failed == [
-        f"  One ({one}): FAILED: ReccoBeats could not be reached at {reccobeats.server.url}/v1: the connection was lost. "
+    assert [line for line in printed.err.splitlines() if "FAILED" in line] == [
+        f"  Two ({two}): FAILED: ReccoBeats could not be reached at {reccobeats.server.url}/v1: the connection was lost. "
         "The next refresh tries again; PLAYLIST_ASSETS_RECCOBEATS=off clusters without it"
     ]
-    assert pages[one].read_bytes() == written[one]  # kept as it was
-    page_two = pages[two].read_text(encoding="utf-8")
-    assert entries["two"][-1]["id"] not in page_two and entries["two"][0]["id"] in page_two  # written anew
-    assert asked == [[new["id"]]]  # once, for the one track the cache did not have
+    assert pages[two].read_bytes() == written[two]  # kept as it was
+    page_one = pages[one].read_text(encoding="utf-8")
+    assert "1 track not placed (ReccoBeats could not be reached: 1)" in page_one and new[one][0]["id"] in page_one
+    assert asked == [[e["id"] for e in new[key]] for key in (one, two)]  # once each, for the tracks the cache lacked

@@ -121,8 +121,8 @@ def not_placed_reasons(
     columns = [c for c in columns if c in numbers.columns]
     audio = any(c not in METADATA_COLUMNS for c in columns)
     measured = _audio_columns(numbers.notna())
-    by_provider = features.attrs.get(PROVIDER_MISSES, {}).values()
-    misses = {track_id: reason for by_track in by_provider for track_id, reason in by_track.items()}
+    by_provider = features.attrs.get(PROVIDER_MISSES, {}).items()
+    misses = {track_id: _missed(slot, reason) for slot, by_track in by_provider for track_id, reason in by_track.items()}
     rows = numbers.reindex(track_ids)
     unknown = rows[columns].isna().to_numpy()
     given = features.drop(columns="source", errors="ignore")[columns].astype(float).reindex(track_ids).notna().to_numpy()
@@ -137,12 +137,17 @@ def not_placed_reasons(
             return "; ".join(_out_of_range(c) for c in out)
         if missing := [c for c, missing in zip(columns, unknown) if missing]:
             if no_audio:
-                return f"no preview analysis: {misses[track_id]}" if track_id in misses else NO_AUDIO
+                return misses.get(track_id, NO_AUDIO)
             return ("no " if audio else "unknown ") + ", ".join(map(column_name, missing))
         return "left out of the clustering"
 
     reasons = map(reason, track_ids, track_ids.isin(features.index), unknown, given, no_audio)
     return pd.Series(list(reasons), index=track_ids, dtype="str")
+
+
+def _missed(slot: str, reason: str) -> str:
+    """Why a provider gave a track no features, as the page says it."""
+    return f"no preview analysis: {reason}" if slot == "previews" else reason
 
 
 def audio_coverage(features: pd.DataFrame) -> str:

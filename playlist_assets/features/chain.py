@@ -19,6 +19,7 @@ from playlist_assets.cache import JsonCache
 from playlist_assets.features.base import FeatureProvider
 from playlist_assets.features.deezer import LASTING_MISSES
 from playlist_assets.features.metadata import METADATA_SOURCE, MetadataFeatures
+from playlist_assets.features.unreachable import ServiceUnreachable
 from playlist_assets.model import ASKED_OF_PROVIDERS, AUDIO_SPACE, PROVIDER_MISSES, WHY_MISSING
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
 
@@ -33,6 +34,10 @@ CACHED_SLOTS = ("spotify", "reccobeats", "previews")
 #: The slot on the preview scale.
 PREVIEW_SLOT = "previews"
 
+#: Largest share of a playlist's tracks a provider that cannot be reached may leave unplaced; beyond it the
+#: playlist fails (``ServiceUnreachable``) and keeps its page rather than be clustered without them.
+MOST_UNREACHED_SHARE = 0.1
+
 
 class FeatureChain(FeatureProvider):
     """Asks the providers in ``order`` (names of the slots that are set), each for the tracks no earlier one had.
@@ -43,7 +48,9 @@ class FeatureChain(FeatureProvider):
     instance's storage folder, ``feature_cache/``): found features for ``max_age_days``, "not found" for
     ``absent_max_age_days`` (0: not cached), so a track in many playlists is asked for once. Preview
     descriptors are kept for ``preview_max_age_days`` (audio does not change), a lasting miss (not on Deezer,
-    no preview) for ``preview_absent_max_age_days``; a timeout or an error is asked again next time.
+    no preview) for ``preview_absent_max_age_days``; a timeout or an error is asked again next time. A provider
+    that cannot be reached leaves its tracks unplaced, with the reason, when they are at most
+    ``MOST_UNREACHED_SHARE`` of the playlist; otherwise the playlist fails.
     """
 
     spotify: FeatureProvider | None = None
@@ -73,15 +80,18 @@ class FeatureChain(FeatureProvider):
         for slot, provider in providers:
             if remaining.empty or slot == PREVIEW_SLOT:
                 continue
-            answer = self._ask(slot, provider, remaining)
+            answer = self._ask(slot, provider, remaining, len(tracks))
             answers.append(answer)
-            asked[slot] = (len(answer.index.intersection(remaining.index)), len(remaining))
+            unreached = answer.attrs.get(WHY_MISSING, {})  # said only of tracks the provider could not be reached for
+            if unreached:
+                misses[slot] = unreached
+            asked[slot] = (len(answer.index.intersection(remaining.index)), len(remaining) - len(unreached))
             remaining = remaining.loc[~remaining.index.isin(answer.index)]
         spotify_scale = len(tracks) - len(remaining)
         space = SPOTIFY_SCALE if spotify_scale else None
         previews = dict(providers).get(PREVIEW_SLOT)
         if previews is not None and len(tracks) and previews_wanted(spotify_scale, len(tracks)):
-            answer = self._ask(PREVIEW_SLOT, previews, tracks)
+            answer = self._ask(PREVIEW_SLOT, previews, tracks, len(tracks))
             asked[PREVIEW_SLOT] = (len(answer), len(tracks))
             misses[PREVIEW_SLOT] = answer.attrs.get(WHY_MISSING, {})
             if audio_space(spotify_scale, len(answer), len(tracks)) == PREVIEW_SCALE:
@@ -108,11 +118,12 @@ class FeatureChain(FeatureProvider):
         slots = dict.fromkeys(self.order)
         return [(slot, getattr(self, slot)) for slot in slots if getattr(self, slot) is not None]
 
-    def _ask(self, slot: str, provider: FeatureProvider, tracks: pd.DataFrame) -> pd.DataFrame:
-        """The provider's answer for ``tracks``, through the cache for the cached slots."""
+    def _ask(self, slot: str, provider: FeatureProvider, tracks: pd.DataFrame, playlist_size: int) -> pd.DataFrame:
+        """The provider's answer for ``tracks`` (of a playlist of ``playlist_size``), through the cache for the
+        cached slots; ``attrs[WHY_MISSING]``: why tracks have none, when it says."""
         root = Path(self.cache_dir) if self.cache_dir else self._instance_cache
         if slot not in CACHED_SLOTS or root is None:
-            return provider.features(tracks)
+            return _reached(provider, tracks, playlist_size)
         preview = slot == PREVIEW_SLOT
         found_age = self.preview_max_age_days if preview else self.max_age_days
         absent_age = self.preview_absent_max_age_days if preview else self.absent_max_age_days
@@ -127,19 +138,30 @@ class FeatureChain(FeatureProvider):
         answers = [pd.DataFrame.from_dict(known, orient="index")]
         misses = {track_id: reason for track_id, reason in absent.items() if isinstance(reason, str)}
         if to_ask:
-            answer = provider.features(tracks.loc[to_ask])
+            answer = _reached(provider, tracks.loc[to_ask], playlist_size)
             found_cache.put_many(answer.to_dict(orient="index"))
             new_misses = answer.attrs.get(WHY_MISSING, {})
-            if absent_age > 0:
-                lasting = {i: new_misses.get(i, True) for i in to_ask if i not in answer.index}
-                if preview:
-                    lasting = {i: reason for i, reason in lasting.items() if reason in LASTING_MISSES}
-                absent_cache.put_many(lasting)
+            if absent_age > 0:  # remembered: a preview's lasting miss; any other miss but "could not be reached"
+                reasons = {i: new_misses.get(i, True) for i in to_ask if i not in answer.index}
+                absent_cache.put_many({i: r for i, r in reasons.items() if (r in LASTING_MISSES if preview else r is True)})
             answers.append(answer)
             misses |= new_misses
         combined = _combined(answers)
         combined.attrs[WHY_MISSING] = misses
         return combined
+
+
+def _reached(provider: FeatureProvider, tracks: pd.DataFrame, playlist_size: int) -> pd.DataFrame:
+    """``provider.features(tracks)``; when the provider cannot be reached and ``tracks`` are at most
+    ``MOST_UNREACHED_SHARE`` of the playlist, no features, ``attrs[WHY_MISSING]`` saying why."""
+    try:
+        return provider.features(tracks)
+    except ServiceUnreachable as error:
+        if len(tracks) > MOST_UNREACHED_SHARE * playlist_size:
+            raise
+        answer = _combined([])
+        answer.attrs[WHY_MISSING] = dict.fromkeys(tracks.index, error.reason)
+        return answer
 
 
 def _combined(answers: list[pd.DataFrame]) -> pd.DataFrame:

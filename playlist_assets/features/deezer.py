@@ -30,7 +30,7 @@ NO_DATA = 800
 QUOTA_EXCEEDED = 4
 
 #: Requests in a row that got no answer at all (no connection, no reply in time) after which Deezer counts as
-#: unreachable: the playlist fails (see ``ServiceUnreachable``) and its tracks left are not asked.
+#: unreachable (``ServiceUnreachable``): the tracks left are not asked.
 UNREACHABLE_AFTER = 8
 
 #: Largest preview accepted (a 30-second 128 kbps MP3 is about 480 KB).

@@ -26,7 +26,7 @@ class PreviewFeatures(FeatureProvider):
     ``workers`` tracks are handled at once; Deezer's API is asked at most ``requests_per_window`` times in
     ``window_seconds``. Tracks without a preview are absent from the answer; ``attrs[WHY_MISSING]`` gives
     the reason for each (``features.deezer``'s reasons). Every request and download gives up after
-    ``timeout_seconds``; when Deezer answers none of several in a row, the playlist fails (``ServiceUnreachable``).
+    ``timeout_seconds``; when Deezer answers none of several in a row, it raises ``ServiceUnreachable``.
     """
 
     api_root: str = API_ROOT

@@ -7,15 +7,15 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 
 class ServiceUnreachable(RuntimeError):
-    """``service`` at ``root`` gave no answer at all; the playlist fails (its page is kept) rather than be
-    clustered without the service, and the next refresh tries again."""
+    """``service`` at ``root`` gave no answer at all. The feature chain leaves the tracks it was asked about
+    unplaced when they are few, and otherwise fails the playlist (its page is kept) until the next refresh."""
 
     def __init__(self, service: str, root: str, why: str, switch: str):
         super().__init__(
             f"{service} could not be reached at {root}: {why}. The next refresh tries again; "
             f"{switch}=off clusters without it"
         )
-        self.service = service
+        self.reason = f"{service} could not be reached"  # why a track it was asked about has no features
 
 
 def in_words(error: requests.RequestException, timeout_seconds: float) -> str:
