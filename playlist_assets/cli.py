@@ -2,9 +2,9 @@
 
 The same job the schedule runs, executed in this process on the persistent instance in ``DAGSTER_HOME``,
 so that ``dagster dev`` afterwards shows the runs, partitions and pages. A playlist is materialized when
-its page was never written or was written for another snapshot id than the source lists now (``--all``:
-every playlist), in runs of up to PARTITIONS_PER_RUN consecutive playlists, as a backfill would; a playlist
-that fails costs the others of its run nothing. Liked Songs are read once per refresh (cheap; when they
+its page was never written, was written for another snapshot id than the source lists now, or lacks tracks
+a feature service could not be reached for (``--all``: every playlist), in runs of up to PARTITIONS_PER_RUN
+consecutive playlists, as a backfill would; a playlist that fails costs the others of its run nothing. Liked Songs are read once per refresh (cheap; when they
 cannot be read the pages go on without hearts); when they changed, the pages of the unchanged playlists
 are rewritten for their hearts, without recomputing their clusters; an unchanged playlist without a map (its page
 written before the maps) gets its map and page the same way. A long Spotify rate limit stops the refresh and is
@@ -136,7 +136,7 @@ def refresh(
     if until := rate_limit.waiting_until(instance):
         print(rate_limit.waiting_message(until), file=sys.stderr)
         return 1
-    changed = set(changes.listed if everything or recluster else changes.changed)
+    changed = set(changes.listed if everything or recluster else changes.changed + changes.incomplete)
     unpublished = set(changes.unpublished) - changed
     unmapped = set(changes.listed) - changed - instance.get_materialized_partitions(clusters_map.key)  # pages before maps
     unchanged = set(changes.listed) - changed - unpublished - unmapped

@@ -69,6 +69,6 @@ def page_names(instance: dg.DagsterInstance, partitions: set[str] | None = None)
     return {key: PageRecord.from_event_record(record).playlist for key, record in latest_pages(instance, partitions).items()}
 
 
-def page_snapshots(instance: dg.DagsterInstance) -> dict[str, str]:
-    """Partition key -> the snapshot id its page's latest materialization was written for."""
-    return {key: PageRecord.from_event_record(record).snapshot_id for key, record in latest_pages(instance).items()}
+def page_records(instance: dg.DagsterInstance) -> dict[str, PageRecord]:
+    """Partition key -> what its page's latest materialization recorded."""
+    return {key: PageRecord.from_event_record(record) for key, record in latest_pages(instance).items()}

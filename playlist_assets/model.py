@@ -38,6 +38,9 @@ PROVIDER_MISSES = "why providers gave no features"
 #: Key of a feature table's ``attrs``: the scale its audio columns are on (``analysis.placement``'s spaces).
 AUDIO_SPACE = "audio space"
 
+#: Key of a feature chain's ``attrs``: how many tracks have no audio because a service could not be reached.
+UNREACHED_TRACKS = "tracks without audio because a service could not be reached"
+
 
 def reccobeats_known(features: pd.DataFrame) -> tuple[int, int] | None:
     """(tracks ReccoBeats knew, tracks it was asked about) for a feature table, None when it was asked none."""

@@ -45,6 +45,7 @@ class PageRecord:
     cluster_names: dict[int, str] = field(default_factory=dict)  # cluster -> its name
     since: str = ""  # the date of the refresh the page's "Since" section counts from; "" when it has none
     changes: dict[str, int] = field(default_factory=dict)  # what changed since then, counted (``CHANGE_COUNTS``)
+    unreached: int = 0  # tracks without audio because a service could not be reached: the next refresh asks again
 
     def to_metadata(self) -> dict[str, Any]:
         """The materialization's metadata, in the order the UI lists it."""
@@ -68,6 +69,8 @@ class PageRecord:
         metadata.update(self.changes)
         if self.reccobeats_share is not None:
             metadata["reccobeats share"] = self.reccobeats_share
+        if self.unreached:
+            metadata["service not reached for"] = self.unreached
         metadata["page"] = dg.MetadataValue.md(self.preview)
         if self.why_not_clustered is not None:
             metadata["why not clustered"] = self.why_not_clustered
@@ -99,6 +102,7 @@ class PageRecord:
             cluster_names={int(number): name for number, name in (values.get("cluster names") or {}).items()},
             since=values.get("changes since", ""),
             changes={name: values[name] for name in CHANGE_COUNTS if name in values},
+            unreached=values.get("service not reached for", 0),
         )
 
     @classmethod

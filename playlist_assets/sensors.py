@@ -15,7 +15,7 @@ import dagster as dg
 from playlist_assets import rate_limit
 from playlist_assets.assets import library_map, liked_tracks, playlists_index
 from playlist_assets.assets.publish import unpublished
-from playlist_assets.instance_queries import page_names, page_snapshots
+from playlist_assets.instance_queries import page_names, page_records
 from playlist_assets.jobs import (
     PARTITION_TAG,
     PLAYLIST_TAG,
@@ -48,6 +48,7 @@ class LibraryChanges:
     renamed: list[str]  # the deleted keys of playlists still listed (under another name)
     gone: list[str]  # the ids of the playlists gone, whose pages go too
     changed: list[str]  # the playlists whose page is missing or was written for another snapshot, in listed order
+    incomplete: list[str] = field(default_factory=list)  # the others whose page lacks tracks a service did not answer
     unpublished: list[str] = field(default_factory=list)  # the others whose clusters are not published for it
     created: list[str] = field(default_factory=list)  # names of the listed playlists made by publishing: left out
 
@@ -74,11 +75,15 @@ def library_changes(instance: dg.DagsterInstance, playlists: list[PlaylistInfo])
     ids_listed = {playlist.id for playlist in playlists}
     renamed = [key for key in deleted if ids.get(key) in ids_listed]
     gone = sorted({playlist_id for playlist_id in ids.values() if playlist_id not in ids_listed})
-    written = {key: snapshot for key, snapshot in page_snapshots(instance).items() if key in known}
-    changed = [key for key, playlist in listed.items() if written.get(key) != playlist.snapshot_id]
+    written = {key: record for key, record in page_records(instance).items() if key in known}
+    changed = [
+        key for key, playlist in listed.items() if key not in written or written[key].snapshot_id != playlist.snapshot_id
+    ]
     pages_due = set(changed)
+    incomplete = [key for key in listed if key not in pages_due and written[key].unreached]
     to_publish = [key for key in unpublished(instance, listed) if key not in pages_due]
-    return LibraryChanges(listed, sorted(set(listed) - known), deleted, renamed, gone, changed, to_publish, made)
+    added = sorted(set(listed) - known)
+    return LibraryChanges(listed, added, deleted, renamed, gone, changed, incomplete, to_publish, made)
 
 
 def remove_pages_of_gone_playlists(output: OutputFolder, gone: list[str], log) -> None:

@@ -19,10 +19,11 @@ from playlist_assets.features.unreachable import ServiceUnreachable
 from playlist_assets.jobs import refresh_job
 from playlist_assets.model import ASKED_OF_PROVIDERS, PROVIDER_MISSES
 from playlist_assets.render import playlist_slug
+from playlist_assets.sensors import library_changes
 from playlist_assets_tests.deezer_stub import FakeDeezer, click_track
 from playlist_assets_tests.reccobeats_stub import FakeReccoBeats
 from playlist_assets_tests.servers import free_port
-from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, track
+from playlist_assets_tests.spotify_stub import FakeSpotifyAccount, item, track
 from playlist_assets_tests.stub_http import StubResponse
 from playlist_assets_tests.test_preview_chain import spotify_features
 from playlist_assets_tests.test_previews import track_id, track_table
@@ -104,22 +105,33 @@ def test_playlists_needing_an_unreachable_reccobeats_for_many_tracks_fail_alone_
         capsys.readouterr()
 
         # One gains a track ReccoBeats was never asked about (1 of 13), Two gains three (3 of 15)
-        new = {key: [track(f"new{key[-1]}{n:018d}", f"New song {n}") for n in range(count)] for key, count in ((one, 1), (two, 3))}
+        new = {key: [track(f"new{key[-1]}{n:018d}", f"New {n}") for n in range(count)] for key, count in ((one, 1), (two, 3))}
         for key, added in new.items():
-            account.items[key] += [{"item": e, "track": e, "added_at": "2026-02-01T00:00:00Z", "is_local": False} for e in added]
+            reccobeats.catalogue.update({e["id"]: spotify_features(20 + n) for n, e in enumerate(added)})
+            account.items[key] += [item(entry) for entry in added]
             account.playlists[key]["snapshot_id"] += "-edited"
         asked_before = len(reccobeats.asked())
         reccobeats.faults.extend([HANG_UP] * 100)
         assert cli.refresh(instance, defs) == 1
         asked = reccobeats.asked()[asked_before:]
+        printed = capsys.readouterr()
+        page_one, page_two = pages[one].read_text(encoding="utf-8"), pages[two].read_bytes()
+        changes = library_changes(instance, resources["source"].list_playlists())  # the sensor runs changed ones only
+        assert (changes.changed, changes.incomplete) == ([two], [one])
 
-    printed = capsys.readouterr()
+        reccobeats.faults.clear()  # ReccoBeats is back: the next refresh asks for what it could not answer
+        assert cli.refresh(instance, defs) == 0
+        asked_back = reccobeats.asked()[asked_before + len(asked):]
+        assert cli.refresh(instance, defs) == 0  # and then nothing is due
+
+    assert len(reccobeats.asked()) == asked_before + len(asked) + len(asked_back)
     assert "Traceback" not in printed.out + printed.err
     assert [line for line in printed.err.splitlines() if "FAILED" in line] == [
         f"  Two ({two}): FAILED: ReccoBeats could not be reached at {reccobeats.server.url}/v1: the connection was lost. "
         "The next refresh tries again; PLAYLIST_ASSETS_RECCOBEATS=off clusters without it"
     ]
-    assert pages[two].read_bytes() == written[two]  # kept as it was
-    page_one = pages[one].read_text(encoding="utf-8")
+    assert page_two == written[two]  # kept as it was
     assert "1 track not placed (ReccoBeats could not be reached: 1)" in page_one and new[one][0]["id"] in page_one
     assert asked == [[e["id"] for e in new[key]] for key in (one, two)]  # once each, for the tracks the cache lacked
+    assert asked_back == asked  # One unchanged since, but refreshed for its track; Two still due
+    assert "Not placed" not in pages[one].read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ from playlist_assets.assets.liked import LIKED_SONGS, LikedSongs, LikedSongsUnre
 from playlist_assets.assets.maps import MAP_PATHS
 from playlist_assets.assets.playlists import CLUSTERINGS, FEATURES, SCATTER_PATHS, TRACKS, reccobeats_share
 from playlist_assets.assets.settings import BACKFILL_POLICY, GROUP
-from playlist_assets.model import Clustering, PlaylistFailed, PlaylistTracks
+from playlist_assets.model import UNREACHED_TRACKS, Clustering, PlaylistFailed, PlaylistTracks
 from playlist_assets.page_record import CLUSTERS_PAGE, PageRecord, failure_observation
 from playlist_assets.partitions import playlist_partitions
 from playlist_assets.render.index import NOT_CLUSTERED, PAGE_WRITTEN, UNREADABLE
@@ -55,6 +55,7 @@ def page_record(
         cluster_names=clustering.names,
         since=changes.since if changes else "",
         changes=change_counts(changes) if changes else {},
+        unreached=features.attrs.get(UNREACHED_TRACKS, 0),
     )
 
 

@@ -19,8 +19,8 @@ from playlist_assets.cache import JsonCache
 from playlist_assets.features.base import FeatureProvider
 from playlist_assets.features.deezer import LASTING_MISSES
 from playlist_assets.features.metadata import METADATA_SOURCE, MetadataFeatures
-from playlist_assets.features.unreachable import ServiceUnreachable
-from playlist_assets.model import ASKED_OF_PROVIDERS, AUDIO_SPACE, PROVIDER_MISSES, WHY_MISSING
+from playlist_assets.features.unreachable import UNREACHED, ServiceUnreachable
+from playlist_assets.model import ASKED_OF_PROVIDERS, AUDIO_SPACE, PROVIDER_MISSES, UNREACHED_TRACKS, WHY_MISSING
 from playlist_assets.sources.web_api import AUDIO_FEATURE_COLUMNS
 
 #: The provider slots of a chain, in their default order: Spotify's own numbers (live, then as exported)
@@ -107,6 +107,9 @@ class FeatureChain(FeatureProvider):
         chained.attrs[ASKED_OF_PROVIDERS] = asked
         if misses:
             chained.attrs[PROVIDER_MISSES] = misses
+        unreached = {i for by_track in misses.values() for i, why in by_track.items() if why.endswith(UNREACHED)}
+        if unreached := unreached - set(measured.index):
+            chained.attrs[UNREACHED_TRACKS] = len(unreached)
         if space:
             chained.attrs[AUDIO_SPACE] = space
         return chained
@@ -143,7 +146,8 @@ class FeatureChain(FeatureProvider):
             new_misses = answer.attrs.get(WHY_MISSING, {})
             if absent_age > 0:  # remembered: a preview's lasting miss; any other miss but "could not be reached"
                 reasons = {i: new_misses.get(i, True) for i in to_ask if i not in answer.index}
-                absent_cache.put_many({i: r for i, r in reasons.items() if (r in LASTING_MISSES if preview else r is True)})
+                lasting = {i: r for i, r in reasons.items() if (r in LASTING_MISSES if preview else r is True)}
+                absent_cache.put_many(lasting)
             answers.append(answer)
             misses |= new_misses
         combined = _combined(answers)

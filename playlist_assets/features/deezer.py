@@ -225,7 +225,8 @@ class DeezerClient:
             raise PreviewMissing(*_missing(error, "preview download")) from None
 
     def _unanswered(self, error: requests.RequestException) -> None:
-        """Count a request without an answer; from the ``UNREACHABLE_AFTER``th in a row, raise ``ServiceUnreachable``."""
+        """Count a request without an answer; from the ``UNREACHABLE_AFTER``th in a row, raise
+        ``ServiceUnreachable``."""
         if self.reach.unanswered() and not self._unreachable_why:
             self._unreachable_why = in_words(error, self.timeout_seconds)
         self._check_reachable()

@@ -15,7 +15,10 @@ class ServiceUnreachable(RuntimeError):
             f"{service} could not be reached at {root}: {why}. The next refresh tries again; "
             f"{switch}=off clusters without it"
         )
-        self.reason = f"{service} could not be reached"  # why a track it was asked about has no features
+        self.reason = f"{service}{UNREACHED}"  # why a track it was asked about has no features
+
+
+UNREACHED = " could not be reached"  # the end of every ``ServiceUnreachable.reason``
 
 
 def in_words(error: requests.RequestException, timeout_seconds: float) -> str:
