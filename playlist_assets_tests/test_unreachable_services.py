@@ -117,7 +117,7 @@ def test_playlists_needing_an_unreachable_reccobeats_for_many_tracks_fail_alone_
         printed = capsys.readouterr()
         page_one, page_two = pages[one].read_text(encoding="utf-8"), pages[two].read_bytes()
         changes = library_changes(instance, resources["source"].list_playlists())  # the sensor runs changed ones only
-        assert (changes.changed, changes.incomplete) == ([two], [one])
+        assert (changes.changed, changes.incomplete) == ([playlist_slug(two, "Two")], [playlist_slug(one, "One")])
 
         reccobeats.faults.clear()  # ReccoBeats is back: the next refresh asks for what it could not answer
         assert cli.refresh(instance, defs) == 0
