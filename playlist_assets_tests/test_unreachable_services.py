@@ -13,7 +13,7 @@ import pytest
 from playlist_assets import cli
 from playlist_assets.analysis import not_placed_reasons
 from playlist_assets.assets import ALL_ASSETS
-from playlist_assets.features import FeatureChain
+from playlist_assets.features import FeatureChain, ReccoBeatsFeatures
 from playlist_assets.features.deezer import UNREACHABLE_AFTER
 from playlist_assets.features.unreachable import ServiceUnreachable
 from playlist_assets.jobs import refresh_job
@@ -36,7 +36,7 @@ def test_reccobeats_refusing_the_connection_is_said_in_words_without_the_tracks_
     root = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     tracks = track_table([{"id": track_id(n)} for n in range(3)])
     with pytest.raises(ServiceUnreachable) as raised:
-        FakeReccoBeats({}).provider().model_copy(update={"base_url": root}).features(tracks)
+        ReccoBeatsFeatures(base_url=root).features(tracks)
 
     assert str(raised.value) == (
         f"ReccoBeats could not be reached at {root}: the connection was refused. "

@@ -108,8 +108,8 @@ class FeatureChain(FeatureProvider):
         if misses:
             chained.attrs[PROVIDER_MISSES] = misses
         unreached = {i for by_track in misses.values() for i, why in by_track.items() if why.endswith(UNREACHED)}
-        if unreached := unreached - set(measured.index):
-            chained.attrs[UNREACHED_TRACKS] = len(unreached)
+        if without_audio := unreached - set(measured.index):
+            chained.attrs[UNREACHED_TRACKS] = len(without_audio)
         if space:
             chained.attrs[AUDIO_SPACE] = space
         return chained
