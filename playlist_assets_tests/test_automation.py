@@ -116,8 +116,8 @@ def test_sensor_asks_nothing_when_nothing_changed(instance, demo_playlists):
 def test_schedule_refreshes_liked_songs_once_and_every_partition_in_bounded_runs(instance, demo_playlists):
     keys = add_playlist_partitions(instance, demo_playlists.values())
     when = datetime.datetime(2026, 11, 26, 6, tzinfo=datetime.timezone.utc)
-    context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
-    requests = list(refresh_schedule(context))
+    with dg.build_schedule_context(instance=instance, scheduled_execution_time=when) as context:
+        requests = list(refresh_schedule(context))
     assert [r.asset_selection for r in requests].count(LIKED_KEYS) == 1
     playlist_runs = [r for r in requests if r.asset_selection == PLAYLIST_KEYS]
     covered = []

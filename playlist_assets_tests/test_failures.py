@@ -108,8 +108,8 @@ def test_a_long_rate_limit_stops_the_refresh_at_once_and_is_remembered(account, 
     assert capsys.readouterr().err == rate_limit.waiting_message(until) + "\n"
     with dg.build_sensor_context(instance=instance, resources=defs.resources, definitions=defs) as sensor_context:
         assert playlist_discovery_sensor(sensor_context).skip_message == rate_limit.waiting_message(until)
-    schedule_context = dg.build_schedule_context(instance=instance, scheduled_execution_time=asked_at)
-    assert [r.skip_message for r in refresh_schedule(schedule_context)] == [rate_limit.waiting_message(until)]
+    with dg.build_schedule_context(instance=instance, scheduled_execution_time=asked_at) as schedule_context:
+        assert [r.skip_message for r in refresh_schedule(schedule_context)] == [rate_limit.waiting_message(until)]
     assert len(account.paths()) == 5 and len(instance.get_runs()) == 3
 
 

@@ -251,8 +251,8 @@ def test_the_schedule_publishes_every_playlist_when_publishing_is_on(instance, m
     when = datetime.datetime(2026, 11, 26, 6, tzinfo=datetime.timezone.utc)
     for mode, chain in (("off", PLAYLIST_KEYS), ("dry-run", [*PLAYLIST_KEYS, cluster_playlists.key])):
         monkeypatch.setenv("PLAYLIST_ASSETS_PUBLISH", mode)
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
-        [_, playlists] = refresh_schedule(context)  # Liked Songs, then the 9 playlists in one range
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=when) as context:
+            [_, playlists] = refresh_schedule(context)  # Liked Songs, then the 9 playlists in one range
         assert playlists.asset_selection == chain
 
 

@@ -42,7 +42,8 @@ def test_the_schedule_names_the_playlists_of_each_run_as_their_pages_recorded(in
         page = dg.AssetMaterialization(clusters_page.key, partition=playlist_key(playlist), metadata={"playlist": playlist.name})
         instance.report_runless_asset_event(page)
     when = datetime.datetime(2026, 12, 1, 6, tzinfo=datetime.UTC)
-    requests = list(refresh_schedule(dg.build_schedule_context(instance=instance, scheduled_execution_time=when)))
+    with dg.build_schedule_context(instance=instance, scheduled_execution_time=when) as context:
+        requests = list(refresh_schedule(context))
     (playlist_run,) = [request for request in requests if PLAYLISTS_TAG in request.tags]
     listed = playlist_run.tags[PLAYLISTS_TAG]
     names = {playlist_key(playlist): playlist.name for playlist in playlists}
