@@ -7,9 +7,10 @@ a feature service could not be reached for (``--all``: every playlist), in runs 
 consecutive playlists, as a backfill would; a playlist that fails costs the others of its run nothing. Liked
 Songs are read once per refresh (cheap; when they cannot be read the pages go on without hearts); when they
 changed, the pages of the unchanged playlists are rewritten for their hearts, without recomputing their clusters;
-an unchanged playlist without a map (its page written before the maps) gets its map and page the same way. A long Spotify rate limit stops the refresh and is
-remembered (see ``rate_limit``). With PLAYLIST_ASSETS_PUBLISH on, a playlist whose clusters were not published for
-its snapshot is published (its page rewritten), and the summary says what was planned or written.
+an unchanged playlist without a map (its page written before the maps) gets its map and page the same way. A long
+Spotify rate limit stops the refresh and is remembered (see ``rate_limit``). With PLAYLIST_ASSETS_PUBLISH on, a
+playlist whose clusters were not published for its snapshot is published (its page rewritten), and the summary
+says what was planned or written.
 """
 
 from __future__ import annotations
